@@ -1,0 +1,45 @@
+# Helpers shared by every target: warnings, sanitizers, portable linking.
+
+add_library(nvrunc_build_flags INTERFACE)
+target_compile_options(nvrunc_build_flags INTERFACE
+  $<$<COMPILE_LANGUAGE:CXX>:-Wall -Wextra -Wpedantic -Werror -Wshadow -Wnon-virtual-dtor>
+  $<$<COMPILE_LANGUAGE:C>:-Wall -Wextra -Werror>)
+target_compile_definitions(nvrunc_build_flags INTERFACE
+  NVRUNC_VERSION="${PROJECT_VERSION}" _GNU_SOURCE)
+if(NVRUNC_SANITIZE)
+  target_compile_options(nvrunc_build_flags INTERFACE -fsanitize=address,undefined -fno-omit-frame-pointer
+                         -fno-sanitize-recover=undefined)
+  target_link_options(nvrunc_build_flags INTERFACE -fsanitize=address,undefined)
+endif()
+
+# nvrunc_library(NAME SOURCES ... [PUBLIC_LIBS ...] [PRIVATE_LIBS ...])
+# One static library per module; headers live in include/nvrunc/<module>/.
+function(nvrunc_library name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;PUBLIC_LIBS;PRIVATE_LIBS" ${ARGN})
+  add_library(${name} STATIC ${ARG_SOURCES})
+  target_include_directories(${name} PUBLIC ${PROJECT_SOURCE_DIR}/include)
+  target_link_libraries(${name} PUBLIC ${ARG_PUBLIC_LIBS} PRIVATE nvrunc_build_flags ${ARG_PRIVATE_LIBS})
+endfunction()
+
+# Static libcap/libseccomp when building portable binaries, shared otherwise.
+function(nvrunc_link_os_libs target)
+  if(NVRUNC_PORTABLE AND NOT NVRUNC_SANITIZE)
+    find_library(LIBCAP_STATIC NAMES libcap.a REQUIRED)
+    find_library(LIBSECCOMP_STATIC NAMES libseccomp.a REQUIRED)
+    target_link_libraries(${target} PRIVATE ${LIBCAP_STATIC} ${LIBSECCOMP_STATIC})
+  else()
+    target_link_libraries(${target} PRIVATE ${LIBCAP_LINK_LIBRARIES} ${LIBSECCOMP_LINK_LIBRARIES})
+  endif()
+endfunction()
+
+# nvrunc_executable(NAME SOURCES ... LIBS ...): a binary that needs nothing but glibc at run time.
+function(nvrunc_executable name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;LIBS" ${ARGN})
+  add_executable(${name} ${ARG_SOURCES})
+  target_link_libraries(${name} PRIVATE nvrunc_build_flags ${ARG_LIBS})
+  if(NVRUNC_PORTABLE AND NOT NVRUNC_SANITIZE)
+    target_link_options(${name} PRIVATE -static-libstdc++ -static-libgcc)
+  endif()
+  nvrunc_link_os_libs(${name})
+  install(TARGETS ${name} RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+endfunction()

@@ -1,0 +1,24 @@
+// Replacing the process image, and finding executables.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "nvrunc/common/error.hpp"
+
+namespace nvrunc::os {
+
+// execve(path, argv, environ). Returns only on failure.
+Error exec_program(const std::string& path, const std::vector<std::string>& argv);
+
+// The absolute path of the running executable (/proc/self/exe), "" if unknown.
+std::string self_executable();
+
+// Looks a bare name up in the directories of `search_path` ("a:b:c"); absolute or relative paths
+// containing "/" are checked as they are. Returns "" when nothing executable is found.
+std::string find_executable(const std::string& name, const std::string& search_path);
+
+// Whether two paths name the same file (same device and inode).
+bool same_file(const std::string& a, const std::string& b);
+
+} // namespace nvrunc::os

@@ -1,0 +1,42 @@
+// Plain file I/O on host paths that nvrunc trusts (bundle, config, driver root). Paths inside a
+// container rootfs go through os/rooted.hpp instead.
+#pragma once
+
+#include <sys/types.h>
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "nvrunc/common/error.hpp"
+
+namespace nvrunc::os {
+
+// Reads a whole file. Fails with Errc::not_found when it does not exist, Errc::io otherwise.
+// `limit` guards against absurd inputs (a config.json of gigabytes is an attack, not a spec).
+Result<std::string> read_file(const std::string& path, size_t limit = 64u << 20);
+
+struct WriteOptions {
+  mode_t mode = 0644;
+  std::optional<uid_t> uid; // keep the owner of the file being replaced
+  std::optional<gid_t> gid;
+};
+
+// Replaces `path` atomically: writes a temporary file in the same directory, fsyncs it, renames it
+// over `path` and fsyncs the directory. A crash leaves either the old or the new content, never a mix.
+Result<void> write_file_atomic(const std::string& path, std::string_view content, const WriteOptions& options);
+
+// Appends to a file created with 0644 if needed (O_APPEND: concurrent writers do not interleave lines).
+Result<void> append_file(const std::string& path, std::string_view content);
+
+bool path_exists(const std::string& path);
+bool is_executable_file(const std::string& path);
+
+// Joins a root prefix and an absolute path: join_root("/mock", "/dev/nvidia0") = "/mock/dev/nvidia0";
+// a root of "" or "/" returns the path unchanged.
+std::string join_root(std::string_view root, std::string_view path);
+
+// Lexically normalises an absolute path ("//a/./b/" -> "/a/b"); ".." is kept as is.
+std::string clean_path(std::string_view path);
+
+} // namespace nvrunc::os

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs what nvrunc needs from Debian's archive (Debian 12 or later, as root).
+#   packaging/install-deps.sh          build dependencies only
+#   packaging/install-deps.sh --test   also the container tools the integration tests drive
+set -euo pipefail
+
+build_pkgs=(cmake g++ make pkg-config libc-bin binutils
+  nlohmann-json3-dev libcap-dev libseccomp-dev libcli11-dev libfmt-dev
+  catch2 libtomlplusplus-dev libexpected-dev)
+test_pkgs=(runc crun containerd podman busybox-static jq python3 python3-jsonschema
+  python3-yaml python3-grpcio python3-grpc-tools uidmap)
+
+want=("${build_pkgs[@]}")
+[[ "${1:-}" == "--test" ]] && want+=("${test_pkgs[@]}")
+
+missing=()
+for p in "${want[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if ((${#missing[@]} == 0)); then
+  echo "install-deps: all ${#want[@]} packages present" >&2
+  exit 0
+fi
+if [[ $(id -u) -ne 0 ]]; then
+  echo "install-deps: missing ${missing[*]}; run this script as root (or with sudo)" >&2
+  exit 1
+fi
+echo "install-deps: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

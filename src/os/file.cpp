@@ -1,0 +1,136 @@
+#include "nvrunc/os/file.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <vector>
+
+namespace nvrunc::os {
+
+namespace {
+
+struct Fd {
+  int fd = -1;
+  explicit Fd(int f) : fd(f) {}
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  ~Fd() {
+    if (fd >= 0) ::close(fd);
+  }
+};
+
+Result<void> write_all(int fd, std::string_view data, const std::string& what) {
+  while (!data.empty()) {
+    ssize_t n = ::write(fd, data.data(), data.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return fail_errno("write `" + what + "`");
+    }
+    data.remove_prefix(static_cast<size_t>(n));
+  }
+  return {};
+}
+
+std::string dir_of(const std::string& path) {
+  auto slash = path.rfind('/');
+  if (slash == std::string::npos) return ".";
+  if (slash == 0) return "/";
+  return path.substr(0, slash);
+}
+
+} // namespace
+
+Result<std::string> read_file(const std::string& path, size_t limit) {
+  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (fd.fd < 0) {
+    int saved = errno;
+    return fail(saved == ENOENT ? Errc::not_found : Errc::io, "open `" + path + "`", saved);
+  }
+  std::string out;
+  char buf[65536];
+  while (true) {
+    ssize_t n = ::read(fd.fd, buf, sizeof buf);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return fail_errno("read `" + path + "`");
+    }
+    if (n == 0) break;
+    out.append(buf, static_cast<size_t>(n));
+    if (out.size() > limit)
+      return fail(Errc::invalid_argument, "read `" + path + "`: larger than " + std::to_string(limit) + " bytes");
+  }
+  return out;
+}
+
+Result<void> write_file_atomic(const std::string& path, std::string_view content, const WriteOptions& options) {
+  const std::string dir = dir_of(path);
+  std::string tmpl = dir + "/.nvrunc-tmp-XXXXXX";
+  std::vector<char> name(tmpl.begin(), tmpl.end());
+  name.push_back('\0');
+  Fd fd(::mkostemp(name.data(), O_CLOEXEC));
+  if (fd.fd < 0) return fail_errno("create temporary file in `" + dir + "`");
+  const std::string tmp(name.data());
+  auto cleanup_fail = [&](tl::unexpected<Error> e) {
+    ::unlink(tmp.c_str());
+    return e;
+  };
+  if (::fchmod(fd.fd, options.mode) != 0) return cleanup_fail(fail_errno("chmod `" + tmp + "`"));
+  if ((options.uid || options.gid) && geteuid() == 0 &&
+      ::fchown(fd.fd, options.uid.value_or(static_cast<uid_t>(-1)), options.gid.value_or(static_cast<gid_t>(-1))) != 0)
+    return cleanup_fail(fail_errno("chown `" + tmp + "`"));
+  if (auto r = write_all(fd.fd, content, tmp); !r) {
+    ::unlink(tmp.c_str());
+    return r;
+  }
+  if (::fsync(fd.fd) != 0) return cleanup_fail(fail_errno("fsync `" + tmp + "`"));
+  if (::rename(tmp.c_str(), path.c_str()) != 0) return cleanup_fail(fail_errno("rename `" + tmp + "` to `" + path + "`"));
+  Fd dfd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (dfd.fd >= 0) ::fsync(dfd.fd); // best effort: the rename is already visible
+  return {};
+}
+
+Result<void> append_file(const std::string& path, std::string_view content) {
+  Fd fd(::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644));
+  if (fd.fd < 0) return fail_errno("open `" + path + "`");
+  return write_all(fd.fd, content, path);
+}
+
+bool path_exists(const std::string& path) {
+  struct stat st;
+  return ::stat(path.c_str(), &st) == 0;
+}
+
+bool is_executable_file(const std::string& path) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return false;
+  return ::access(path.c_str(), X_OK) == 0;
+}
+
+std::string clean_path(std::string_view path) {
+  std::string out;
+  size_t i = 0;
+  while (i < path.size()) {
+    while (i < path.size() && path[i] == '/') ++i;
+    size_t j = path.find('/', i);
+    if (j == std::string_view::npos) j = path.size();
+    auto part = path.substr(i, j - i);
+    i = j;
+    if (part.empty() || part == ".") continue;
+    out += '/';
+    out += part;
+  }
+  return out.empty() ? "/" : out;
+}
+
+std::string join_root(std::string_view root, std::string_view path) {
+  std::string r = root.empty() ? std::string("/") : clean_path(root);
+  std::string p = clean_path(path);
+  if (r == "/") return p;
+  if (p == "/") return r;
+  return r + p;
+}
+
+} // namespace nvrunc::os

@@ -1,0 +1,56 @@
+// config.json as an ordered JSON tree: unknown keys, key order and exact 64-bit integers survive a
+// load/save round trip (OCI config.md "Extensibility"; runc exec re-reads the file later).
+//
+// save() is atomic (temporary file in the bundle, fsync, rename, directory fsync) and keeps the
+// file's mode and owner, and its indentation style (compact, tabs or N spaces).
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "nvrunc/common/error.hpp"
+
+namespace nvrunc::spec {
+
+using Json = nlohmann::ordered_json;
+
+// How the original file was laid out, so a rewrite looks like the original.
+struct Layout {
+  int indent = -1; // -1 = compact
+  char indent_char = ' ';
+  bool trailing_newline = false;
+};
+
+struct Document {
+  std::string path;     // the config.json path
+  std::string original; // the bytes read
+  Json json;            // the parsed tree (edit this)
+  Layout layout;
+  mode_t mode = 0644;
+  uid_t uid = 0;
+  gid_t gid = 0;
+};
+
+// Nesting deeper than this is refused: no real spec comes close, and it bounds recursion.
+inline constexpr int max_depth = 256;
+
+// Parses JSON text into an ordered tree. Fails with Errc::bad_spec naming `name` and the position.
+Result<Json> parse(std::string_view text, std::string_view name);
+
+// Loads <bundle>/config.json. Fails with Errc::not_found when the bundle or file is missing.
+Result<Document> load(const std::string& bundle);
+
+// Serialises in the given layout.
+std::string serialize(const Json& json, const Layout& layout);
+
+// Detects the layout of JSON text (used by load).
+Layout detect_layout(std::string_view text);
+
+// Writes `doc.json` back to `doc.path` atomically, in the original layout, mode and owner.
+Result<void> save(const Document& doc);
+
+} // namespace nvrunc::spec

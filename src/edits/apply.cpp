@@ -1,0 +1,133 @@
+#include "nvrunc/edits/apply.hpp"
+
+namespace nvrunc::edits {
+
+namespace {
+
+using spec::Json;
+
+// The member `key` of `obj` as a container of the given kind, created (at the end) if absent.
+Result<Json*> ensure(Json& obj, const char* key, Json::value_t kind, const std::string& where) {
+  auto it = obj.find(key);
+  if (it == obj.end()) {
+    obj[key] = kind == Json::value_t::array ? Json::array() : Json::object();
+    return &obj[key];
+  }
+  if (it->type() != kind)
+    return fail(Errc::bad_spec, "edit `" + where + "`: expected " + (kind == Json::value_t::array ? "an array" : "an object"));
+  return &*it;
+}
+
+// Replaces the element whose `key` equals `value`, or appends.
+void upsert(Json& array, const char* key, const std::string& value, Json element) {
+  for (auto& e : array)
+    if (e.is_object() && e.contains(key) && e[key] == value) {
+      e = std::move(element);
+      return;
+    }
+  array.push_back(std::move(element));
+}
+
+Result<void> apply_env(Json& spec, const std::vector<std::string>& env) {
+  if (env.empty()) return {};
+  NVRUNC_TRY(process, ensure(spec, "process", Json::value_t::object, "process"));
+  NVRUNC_TRY(list, ensure(*process, "env", Json::value_t::array, "process.env"));
+  for (const auto& kv : env) {
+    const auto eq = kv.find('=');
+    const std::string key = eq == std::string::npos ? kv + "=" : kv.substr(0, eq + 1);
+    bool replaced = false;
+    for (auto& e : *list)
+      if (e.is_string() && e.get<std::string>().rfind(key, 0) == 0) e = kv, replaced = true;
+    if (!replaced) list->push_back(kv);
+  }
+  return {};
+}
+
+Json device_entry(const DeviceNode& d) {
+  Json e = Json::object();
+  e["path"] = d.path;
+  e["type"] = std::string(1, d.type);
+  e["major"] = d.major;
+  e["minor"] = d.minor;
+  e["fileMode"] = d.file_mode;
+  e["uid"] = d.uid;
+  e["gid"] = d.gid;
+  return e;
+}
+
+Json allow_rule(const DeviceNode& d) {
+  Json r = Json::object();
+  r["allow"] = true;
+  r["type"] = std::string(1, d.type);
+  r["major"] = d.major;
+  r["minor"] = d.minor;
+  r["access"] = d.permissions;
+  return r;
+}
+
+// Appends `rule` unless it already takes effect: present after the last deny rule.
+void add_allow_rule(Json& rules, const Json& rule) {
+  size_t last_deny = 0;
+  for (size_t i = 0; i < rules.size(); ++i)
+    if (rules[i].is_object() && rules[i].value("allow", true) == false) last_deny = i + 1;
+  for (size_t i = last_deny; i < rules.size(); ++i)
+    if (rules[i] == rule) return;
+  rules.push_back(rule);
+}
+
+Result<void> apply_devices(Json& spec, const std::vector<DeviceNode>& nodes) {
+  if (nodes.empty()) return {};
+  NVRUNC_TRY(linux_, ensure(spec, "linux", Json::value_t::object, "linux"));
+  // Inserting a key into an ordered object may move its other members: take each pointer only
+  // after the last insertion into its parent.
+  if (auto r = ensure(*linux_, "devices", Json::value_t::array, "linux.devices"); !r) return fail(std::move(r.error()));
+  NVRUNC_TRY(resources, ensure(*linux_, "resources", Json::value_t::object, "linux.resources"));
+  NVRUNC_TRY(rules, ensure(*resources, "devices", Json::value_t::array, "linux.resources.devices"));
+  Json& devices = (*linux_)["devices"];
+  for (const auto& d : nodes) {
+    upsert(devices, "path", d.path, device_entry(d));
+    if (d.permissions != "none") add_allow_rule(*rules, allow_rule(d));
+  }
+  return {};
+}
+
+Result<void> apply_mounts(Json& spec, const std::vector<Mount>& mounts) {
+  if (mounts.empty()) return {};
+  NVRUNC_TRY(list, ensure(spec, "mounts", Json::value_t::array, "mounts"));
+  for (const auto& m : mounts) {
+    Json e = Json::object();
+    e["destination"] = m.container_path;
+    e["type"] = m.type;
+    e["source"] = m.host_path;
+    e["options"] = m.options;
+    upsert(*list, "destination", m.container_path, std::move(e));
+  }
+  return {};
+}
+
+Result<void> apply_hooks(Json& spec, const std::vector<Hook>& hooks) {
+  if (hooks.empty()) return {};
+  NVRUNC_TRY(all, ensure(spec, "hooks", Json::value_t::object, "hooks"));
+  for (const auto& h : hooks) {
+    NVRUNC_TRY(stage, ensure(*all, h.hook_name.c_str(), Json::value_t::array, "hooks." + h.hook_name));
+    Json e = Json::object();
+    e["path"] = h.path;
+    e["args"] = h.args;
+    e["env"] = h.env;
+    if (h.timeout) e["timeout"] = *h.timeout;
+    upsert(*stage, "path", h.path, std::move(e));
+  }
+  return {};
+}
+
+} // namespace
+
+Result<void> apply(spec::Json& spec, const ContainerEdits& edits) {
+  if (!spec.is_object()) return fail(Errc::bad_spec, "edit spec: the top level is not an object");
+  if (auto r = apply_env(spec, edits.env); !r) return r;
+  if (auto r = apply_devices(spec, edits.device_nodes); !r) return r;
+  if (auto r = apply_mounts(spec, edits.mounts); !r) return r;
+  return apply_hooks(spec, edits.hooks);
+}
+
+} // namespace nvrunc::edits

@@ -1,0 +1,119 @@
+// Applying edits to config.json: golden input/expected pairs, idempotence, unknown fields kept.
+// Regenerate a golden file after an intended change with NVRUNC_UPDATE_GOLDEN=1 and review the diff.
+#include <catch2/catch.hpp>
+
+#include <cstdlib>
+
+#include "nvrunc/edits/apply.hpp"
+#include "test_util.hpp"
+
+using namespace nvrunc;
+
+namespace {
+
+edits::ContainerEdits sample_edits() {
+  edits::ContainerEdits e;
+  e.device_nodes.push_back({"/dev/nvidiactl", "/dev/nvidiactl", 'c', 195, 255, 0666, 0, 0, "rw", "control"});
+  e.device_nodes.push_back({"/dev/nvidia-uvm", "/dev/nvidia-uvm", 'c', 510, 0, 0666, 0, 0, "rw", "uvm"});
+  e.device_nodes.push_back({"/dev/nvidia1", "/dev/nvidia1", 'c', 195, 1, 0660, 0, 44, "rw", "gpu 1"});
+  e.mounts.push_back({"/usr/lib/x86_64-linux-gnu/libcuda.so.550.54.15", "/usr/lib/x86_64-linux-gnu/libcuda.so.550.54.15",
+                      "bind", edits::read_only_bind_options(), "compute library"});
+  e.mounts.push_back({"/usr/bin/nvidia-smi", "/usr/bin/nvidia-smi", "bind", edits::read_only_bind_options(), "utility binary"});
+  e.hooks.push_back({"createContainer", "/usr/bin/nvrunc-hook",
+                     {"nvrunc-hook", "create-container", "--library-dir", "/usr/lib/x86_64-linux-gnu", "--link",
+                      "/usr/lib/x86_64-linux-gnu/libcuda.so.1=libcuda.so.550.54.15"},
+                     {"PATH=/usr/sbin:/usr/bin:/sbin:/bin"}, std::nullopt, "links"});
+  e.env.push_back("NVRUNC_TEST=1");
+  return e;
+}
+
+spec::Json load_fixture(const std::string& name) {
+  auto json = spec::parse(test::read_file(std::string(NVRUNC_SOURCE_DIR) + "/test/fixtures/apply/" + name), name);
+  REQUIRE(json);
+  return *json;
+}
+
+void check_golden(const std::string& name, const spec::Json& actual) {
+  const std::string path = std::string(NVRUNC_SOURCE_DIR) + "/test/fixtures/apply/" + name;
+  const std::string text = actual.dump(2) + "\n";
+  if (std::getenv("NVRUNC_UPDATE_GOLDEN")) test::write_file(path, text);
+  CHECK(test::read_file(path) == text);
+}
+
+} // namespace
+
+TEST_CASE("apply: golden containerd spec", "[apply]") {
+  auto spec = load_fixture("containerd.input.json");
+  REQUIRE(edits::apply(spec, sample_edits()));
+  check_golden("containerd.expected.json", spec);
+}
+
+TEST_CASE("apply: golden minimal spec creates what is missing", "[apply]") {
+  auto spec = load_fixture("minimal.input.json");
+  REQUIRE(edits::apply(spec, sample_edits()));
+  check_golden("minimal.expected.json", spec);
+}
+
+TEST_CASE("apply: idempotent", "[apply]") {
+  for (const char* name : {"containerd.input.json", "minimal.input.json"}) {
+    auto once = load_fixture(name);
+    REQUIRE(edits::apply(once, sample_edits()));
+    auto twice = once;
+    REQUIRE(edits::apply(twice, sample_edits()));
+    CHECK(twice == once);
+    CHECK(twice.dump() == once.dump()); // same order too
+  }
+}
+
+TEST_CASE("apply: keys we do not own keep their values and order", "[apply]") {
+  const auto before = load_fixture("containerd.input.json");
+  auto after = before;
+  REQUIRE(edits::apply(after, sample_edits()));
+  std::vector<std::string> keys_before, keys_after;
+  for (auto it = before.begin(); it != before.end(); ++it) keys_before.push_back(it.key());
+  for (auto it = after.begin(); it != after.end(); ++it) keys_after.push_back(it.key());
+  CHECK(keys_before == keys_after);
+  for (const char* key : {"ociVersion", "root", "annotations", "futureTopLevelKey"}) CHECK(after[key] == before[key]);
+  CHECK(after["linux"]["resources"]["memory"] == before["linux"]["resources"]["memory"]);
+  CHECK(after["linux"]["seccomp"]["syscalls"][0]["args"][0]["value"].get<std::uint64_t>() == 18446744073709551615ull);
+  CHECK(after["linux"]["netDevices"] == before["linux"]["netDevices"]);
+  CHECK(after["process"]["x-vendor-extension"] == before["process"]["x-vendor-extension"]);
+  CHECK(after["hooks"]["poststop"] == before["hooks"]["poststop"]);
+}
+
+TEST_CASE("apply: allow rules go after the last deny rule", "[apply]") {
+  auto spec = *spec::parse(R"({"linux":{"resources":{"devices":[
+      {"allow":true,"type":"c","major":195,"minor":255,"access":"rw"},
+      {"allow":false,"access":"rwm"}]}}})", "t");
+  REQUIRE(edits::apply(spec, sample_edits()));
+  const auto& rules = spec["linux"]["resources"]["devices"];
+  REQUIRE(rules.size() == 5);
+  CHECK(rules[1]["allow"] == false);
+  CHECK(rules[2]["minor"] == 255); // re-added after deny-all: the first one had no effect
+}
+
+TEST_CASE("apply: existing entries are replaced in place", "[apply]") {
+  auto spec = *spec::parse(R"({"process":{"env":["NVRUNC_TEST=0","X=1"]},
+      "mounts":[{"destination":"/usr/bin/nvidia-smi","source":"/old","options":["bind"]},{"destination":"/z"}],
+      "linux":{"devices":[{"path":"/dev/nvidia1","type":"c","major":1,"minor":1}]},
+      "hooks":{"createContainer":[{"path":"/usr/bin/nvrunc-hook","args":["old"]},{"path":"/other"}]}})", "t");
+  REQUIRE(edits::apply(spec, sample_edits()));
+  CHECK(spec["process"]["env"] == spec::Json::array({"NVRUNC_TEST=1", "X=1"}));
+  CHECK(spec["mounts"][0]["source"] == "/usr/bin/nvidia-smi");
+  CHECK(spec["mounts"][1]["destination"] == "/z");
+  CHECK(spec["linux"]["devices"][0]["major"] == 195);
+  CHECK(spec["hooks"]["createContainer"].size() == 2);
+  CHECK(spec["hooks"]["createContainer"][0]["args"][0] == "nvrunc-hook");
+  CHECK(spec["hooks"]["createContainer"][1]["path"] == "/other");
+}
+
+TEST_CASE("apply: a member of the wrong type is an error", "[apply]") {
+  for (const char* text : {R"({"linux":[]})", R"({"mounts":{}})", R"({"hooks":[]})", R"({"linux":{"devices":{}}})",
+                           R"({"hooks":{"createContainer":3}})", R"({"process":{"env":"A=1"}})"}) {
+    auto spec = *spec::parse(text, "t");
+    auto r = edits::apply(spec, sample_edits());
+    INFO(text);
+    REQUIRE_FALSE(r);
+    CHECK(r.error().code() == Errc::bad_spec);
+  }
+}

@@ -1,0 +1,111 @@
+// config.json load/save: lossless (unknown keys, order, 64-bit integers), layout-preserving, atomic.
+#include <catch2/catch.hpp>
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+
+#include "nvrunc/spec/document.hpp"
+#include "nvrunc/spec/view.hpp"
+#include "test_util.hpp"
+
+using namespace nvrunc;
+
+TEST_CASE("spec: round trip keeps unknown keys, order and exact integers", "[spec]") {
+  const std::string text =
+      R"({"ociVersion":"1.3.0","zzz":{"b":1,"a":2},"linux":{"resources":{"memory":{"limit":18446744073709551615,"swap":-9223372036854775808}},"netDevices":{"eth1":{}}},"aaa":[3,2,1],"f":1.5,"u":"\u00e9\u003c"})";
+  auto json = spec::parse(text, "t");
+  REQUIRE(json);
+  auto out = spec::serialize(*json, spec::Layout{});
+  CHECK(out == R"({"ociVersion":"1.3.0","zzz":{"b":1,"a":2},"linux":{"resources":{"memory":{"limit":18446744073709551615,"swap":-9223372036854775808}},"netDevices":{"eth1":{}}},"aaa":[3,2,1],"f":1.5,"u":"é<"})");
+}
+
+TEST_CASE("spec: layout detection", "[spec]") {
+  CHECK(spec::detect_layout(R"({"a":1})").indent == -1);
+  auto tabs = spec::detect_layout("{\n\t\"a\": 1\n}\n");
+  CHECK(tabs.indent == 1);
+  CHECK(tabs.indent_char == '\t');
+  CHECK(tabs.trailing_newline);
+  auto spaces = spec::detect_layout("{\n    \"a\": 1\n}");
+  CHECK(spaces.indent == 4);
+  CHECK(spaces.indent_char == ' ');
+  CHECK_FALSE(spaces.trailing_newline);
+}
+
+TEST_CASE("spec: a runc-spec layout survives a round trip byte for byte", "[spec]") {
+  const std::string text = "{\n\t\"ociVersion\": \"1.0.2\",\n\t\"process\": {\n\t\t\"terminal\": true,\n\t\t\"args\": [\n\t\t\t\"sh\"\n\t\t]\n\t}\n}";
+  auto json = spec::parse(text, "t");
+  REQUIRE(json);
+  CHECK(spec::serialize(*json, spec::detect_layout(text)) == text);
+}
+
+TEST_CASE("spec: bad input is a clear error", "[spec]") {
+  auto bad = spec::parse("{\"a\": ", "cfg");
+  REQUIRE_FALSE(bad);
+  CHECK(bad.error().code() == Errc::bad_spec);
+  CHECK(bad.error().what().find("cfg") != std::string::npos);
+  std::string deep(100000, '[');
+  auto d = spec::parse(deep, "deep");
+  REQUIRE_FALSE(d);
+  CHECK(d.error().what().find("nested deeper") != std::string::npos);
+}
+
+TEST_CASE("spec: load and atomic save keep mode and content", "[spec]") {
+  test::TempDir dir;
+  const std::string path = dir.path() + "/config.json";
+  test::write_file(path, "{\n  \"b\": 1,\n  \"a\": [1, 2]\n}\n");
+  ::chmod(path.c_str(), 0600);
+  auto doc = spec::load(dir.path());
+  REQUIRE(doc);
+  CHECK(doc->mode == 0600);
+  doc->json["c"] = "new";
+  REQUIRE(spec::save(*doc));
+  struct stat st;
+  REQUIRE(::stat(path.c_str(), &st) == 0);
+  CHECK((st.st_mode & 07777) == 0600);
+  CHECK(test::read_file(path) == "{\n  \"b\": 1,\n  \"a\": [\n    1,\n    2\n  ],\n  \"c\": \"new\"\n}\n");
+  CHECK(test::list_dir(dir.path()) == std::vector<std::string>{"config.json"}); // no temporary left behind
+}
+
+TEST_CASE("spec: load errors", "[spec]") {
+  test::TempDir dir;
+  auto missing_bundle = spec::load(dir.path() + "/nope");
+  REQUIRE_FALSE(missing_bundle);
+  CHECK(missing_bundle.error().code() == Errc::not_found);
+  CHECK(missing_bundle.error().what().find("bundle") != std::string::npos);
+  auto missing_file = spec::load(dir.path());
+  REQUIRE_FALSE(missing_file);
+  CHECK(missing_file.error().code() == Errc::not_found);
+  test::write_file(dir.path() + "/config.json", "[1,2]");
+  auto not_object = spec::load(dir.path());
+  REQUIRE_FALSE(not_object);
+  CHECK(not_object.error().code() == Errc::bad_spec);
+}
+
+TEST_CASE("spec views read what they need and never throw", "[spec]") {
+  auto json = spec::parse(R"({
+    "process": {"env": ["A=1", "NVIDIA_VISIBLE_DEVICES=0", 7, "NVIDIA_VISIBLE_DEVICES=1", "EMPTY="],
+                "capabilities": {"bounding": ["CAP_CHOWN", "CAP_SYS_ADMIN"]}},
+    "root": {"path": "rootfs"},
+    "annotations": {"k": "v", "n": 1},
+    "mounts": [{"destination": "/d", "source": "/dev/null", "type": "bind"}, 5]
+  })", "t");
+  REQUIRE(json);
+  auto env = spec::process_env(*json);
+  CHECK(env.size() == 4);
+  CHECK(spec::env_value(env, "NVIDIA_VISIBLE_DEVICES") == "1"); // last wins
+  CHECK(spec::env_value(env, "EMPTY") == "");
+  CHECK_FALSE(spec::env_value(env, "MISSING"));
+  CHECK(spec::has_bounding_capability(*json, "CAP_SYS_ADMIN"));
+  CHECK_FALSE(spec::has_bounding_capability(*json, "CAP_NET_ADMIN"));
+  CHECK(spec::annotations(*json) == std::map<std::string, std::string>{{"k", "v"}});
+  CHECK(spec::rootfs_host_path(*json, "/b") == "/b/rootfs");
+  CHECK(spec::mounts(*json).size() == 2);
+  auto weird = spec::parse(R"({"process": 3, "root": [], "annotations": "x"})", "t");
+  REQUIRE(weird);
+  CHECK(spec::process_env(*weird).empty());
+  CHECK(spec::root_path(*weird).empty());
+  CHECK_FALSE(spec::has_bounding_capability(*weird, "CAP_SYS_ADMIN"));
+}

@@ -1,0 +1,169 @@
+// Parsing config.toml: a table of known keys, each with its type and where it goes in Config.
+#include "nvrunc/config/config.hpp"
+
+#include <functional>
+
+#include <toml++/toml.h>
+
+#include "nvrunc/common/strings.hpp"
+
+namespace nvrunc::config {
+
+namespace {
+
+using Setter = std::function<Result<void>(const toml::node&, Config&)>;
+
+struct Key {
+  std::string_view path; // dotted TOML path
+  Setter set;
+};
+
+std::string describe(const toml::node& n) {
+  switch (n.type()) {
+  case toml::node_type::string: return "a string";
+  case toml::node_type::boolean: return "a boolean";
+  case toml::node_type::integer: return "an integer";
+  case toml::node_type::array: return "an array";
+  case toml::node_type::table: return "a table";
+  default: return "another type";
+  }
+}
+
+tl::unexpected<Error> type_error(std::string_view expected, const toml::node& n) {
+  return fail(Errc::bad_config, "expected " + std::string(expected) + ", found " + describe(n));
+}
+
+Setter boolean(bool Config::*field) {
+  return [field](const toml::node& n, Config& c) -> Result<void> {
+    if (!n.is_boolean()) return type_error("true or false", n);
+    c.*field = n.as_boolean()->get();
+    return {};
+  };
+}
+
+Setter string(std::string Config::*field, bool absolute_path = false) {
+  return [field, absolute_path](const toml::node& n, Config& c) -> Result<void> {
+    if (!n.is_string()) return type_error("a string", n);
+    std::string v = n.as_string()->get();
+    if (absolute_path && !v.empty() && v.front() != '/') return fail(Errc::bad_config, "`" + v + "` is not an absolute path");
+    c.*field = v;
+    return {};
+  };
+}
+
+Setter string_list(std::vector<std::string> Config::*field) {
+  return [field](const toml::node& n, Config& c) -> Result<void> {
+    if (!n.is_array()) return type_error("an array of strings", n);
+    std::vector<std::string> out;
+    for (const auto& e : *n.as_array()) {
+      if (!e.is_string()) return type_error("an array of strings", e);
+      out.push_back(e.as_string()->get());
+    }
+    c.*field = std::move(out);
+    return {};
+  };
+}
+
+Result<void> set_capabilities(const toml::node& n, Config& c) {
+  if (!n.is_string()) return type_error("a string such as \"compute,utility\"", n);
+  auto caps = Capabilities::parse(n.as_string()->get());
+  if (!caps) return fail(Errc::bad_config, caps.error().message());
+  c.supported_capabilities = *caps;
+  return {};
+}
+
+Result<void> set_swarm(const toml::node& n, Config& c) {
+  if (!n.is_string()) return type_error("a string", n);
+  c.swarm_resource = split_trimmed(n.as_string()->get(), ',');
+  return {};
+}
+
+Result<void> set_ldconfig(const toml::node& n, Config& c) {
+  if (!n.is_string()) return type_error("a string", n);
+  std::string v = n.as_string()->get();
+  if (v.size() < 2 || v[0] != '@' || v[1] != '/')
+    return fail(Errc::bad_config, "`" + v + "`: only a host ldconfig is run, written \"@/absolute/path\" "
+                                            "(an ldconfig from the container image is never executed)");
+  c.ldconfig = v;
+  return {};
+}
+
+Result<void> set_driver_root(const toml::node& n, Config& c) {
+  if (!n.is_string()) return type_error("a string", n);
+  std::string v = n.as_string()->get();
+  if (v.empty()) return {}; // the toolkit's default: the host root
+  if (v.front() != '/') return fail(Errc::bad_config, "`" + v + "` is not an absolute path");
+  c.driver_root = v;
+  return {};
+}
+
+const std::vector<Key>& keys() {
+  static const std::vector<Key> table = {
+      {"disable-require", boolean(&Config::disable_require)},
+      {"swarm-resource", set_swarm},
+      {"accept-nvidia-visible-devices-envvar-when-unprivileged", boolean(&Config::accept_envvar_unprivileged)},
+      {"accept-nvidia-visible-devices-as-volume-mounts", boolean(&Config::accept_volume_mounts)},
+      {"supported-driver-capabilities", set_capabilities},
+      {"nvidia-container-runtime.runtimes", string_list(&Config::runtimes)},
+      {"nvidia-container-runtime.debug", string(&Config::log_file)},
+      {"nvidia-container-runtime.log-level", string(&Config::log_level)},
+      {"nvidia-container-runtime.modes.cdi.spec-dirs", string_list(&Config::cdi_spec_dirs)},
+      {"nvidia-container-runtime.modes.cdi.default-kind", string(&Config::cdi_default_kind)},
+      {"nvidia-container-runtime.modes.cdi.annotation-prefixes", string_list(&Config::cdi_annotation_prefixes)},
+      {"nvidia-container-cli.root", set_driver_root},
+      {"nvidia-container-cli.ldconfig", set_ldconfig},
+      {"nvrunc.driver-root", set_driver_root},
+      {"nvrunc.dev-root", string(&Config::dev_root, true)},
+      {"nvrunc.proc-root", string(&Config::proc_root, true)},
+      {"nvrunc.ldcache", string(&Config::ldcache, true)},
+      {"nvrunc.binary-search-paths", string_list(&Config::binary_search_paths)},
+      {"nvrunc.hook-path", string(&Config::hook_path, true)},
+      {"nvrunc.runtimes", string_list(&Config::runtimes)},
+      {"nvrunc.log-file", string(&Config::log_file, true)},
+  };
+  return table;
+}
+
+// [nvrunc] is ours: a key we do not know there is a typo worth reporting. The NVIDIA sections carry
+// many keys that only matter to NVIDIA's own tools; those are accepted and ignored.
+Result<void> check_unknown_nvrunc_keys(const toml::table& root, std::string_view name) {
+  const toml::table* ours = root["nvrunc"].as_table();
+  if (!ours) return {};
+  for (const auto& [key, value] : *ours) {
+    std::string path = "nvrunc." + std::string(key.str());
+    bool known = false;
+    for (const auto& k : keys()) known = known || k.path == path;
+    if (!known)
+      return fail(Errc::bad_config, "read `" + std::string(name) + "`: unknown key `" + path +
+                                        "` (see config/config.toml for the supported keys)");
+  }
+  return {};
+}
+
+} // namespace
+
+Result<Config> parse(std::string_view toml_text, std::string_view name) {
+  toml::table root;
+  try {
+    root = toml::parse(toml_text, name);
+  } catch (const toml::parse_error& e) {
+    const auto& where = e.source().begin;
+    return fail(Errc::bad_config, "parse `" + std::string(name) + "` at line " + std::to_string(where.line) +
+                                      ", column " + std::to_string(where.column) + ": " +
+                                      std::string(e.description()));
+  }
+  Config config;
+  config.source = std::string(name);
+  for (const auto& key : keys()) {
+    const toml::node* node = root.at_path(key.path).node();
+    if (!node) continue;
+    if (auto r = key.set(*node, config); !r)
+      return fail(std::move(r.error()).wrap("read `" + std::string(name) + "`: key `" + std::string(key.path) + "`"));
+  }
+  if (auto r = check_unknown_nvrunc_keys(root, name); !r) return fail(std::move(r.error()));
+  if (config.runtimes.empty())
+    return fail(Errc::bad_config, "read `" + std::string(name) + "`: `runtimes` is empty (default: [\"runc\", \"crun\"])");
+  return config;
+}
+
+} // namespace nvrunc::config

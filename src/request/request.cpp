@@ -1,0 +1,148 @@
+#include "nvrunc/request/request.hpp"
+
+#include <algorithm>
+
+#include "nvrunc/common/strings.hpp"
+#include "nvrunc/spec/view.hpp"
+
+namespace nvrunc::request {
+
+namespace {
+
+constexpr std::string_view volume_prefixes[] = {"/var/run/nvidia-container-devices/",
+                                                "/run/nvidia-container-devices/"};
+constexpr size_t max_ids = 1024;
+constexpr size_t max_id_length = 256;
+
+struct RawDevices {
+  std::optional<std::string> value; // comma list; nullopt = no source present
+  std::string source;
+  bool from_env = false;
+};
+
+// `/dev/null` bind mounts under /var/run/nvidia-container-devices/<id> (the device plugin's
+// "volume-mounts" strategy: a request the user cannot forge through the image's env).
+std::optional<std::string> ids_from_volume_mounts(const spec::Json& spec) {
+  std::vector<std::string> ids;
+  for (const auto& m : spec::mounts(spec)) {
+    if (m.source != "/dev/null") continue;
+    for (auto prefix : volume_prefixes)
+      if (m.destination.size() > prefix.size() && m.destination.compare(0, prefix.size(), prefix) == 0)
+        ids.push_back(m.destination.substr(prefix.size()));
+  }
+  if (ids.empty()) return std::nullopt;
+  return join(ids, ",");
+}
+
+RawDevices find_devices(const spec::Json& spec, const std::vector<std::string>& env, const config::Config& config) {
+  if (config.accept_volume_mounts)
+    if (auto ids = ids_from_volume_mounts(spec))
+      return {ids, "volume mounts under /var/run/nvidia-container-devices/", false};
+  for (const auto& name : config.swarm_resource)
+    if (auto v = spec::env_value(env, name)) return {v, name + " in process.env", true};
+  if (auto v = spec::env_value(env, "NVIDIA_VISIBLE_DEVICES")) return {v, "NVIDIA_VISIBLE_DEVICES in process.env", true};
+  return {};
+}
+
+Result<void> classify_ids(Request& req, std::string_view value) {
+  auto ids = split_trimmed(value, ',');
+  if (ids.empty() || std::find(ids.begin(), ids.end(), "void") != ids.end()) return {};
+  if (std::find(ids.begin(), ids.end(), "all") != ids.end()) {
+    req.devices = Devices::all;
+    return {};
+  }
+  std::erase(ids, "none");
+  if (ids.empty()) {
+    req.devices = Devices::driver_only;
+    return {};
+  }
+  if (ids.size() > max_ids) return fail(Errc::invalid_argument, "too many device ids (" + std::to_string(ids.size()) + ")");
+  for (const auto& id : ids) {
+    if (id.size() > max_id_length) return fail(Errc::invalid_argument, "device id longer than 256 characters");
+    if (std::find(req.ids.begin(), req.ids.end(), id) == req.ids.end()) req.ids.push_back(id);
+  }
+  req.devices = Devices::list;
+  return {};
+}
+
+bool is_sandbox(const spec::Json& spec) {
+  auto a = spec::annotations(spec);
+  auto is = [&](const char* key) {
+    auto it = a.find(key);
+    return it != a.end() && it->second == "sandbox";
+  };
+  return is("io.kubernetes.cri.container-type") || is("io.kubernetes.cri-o.ContainerType");
+}
+
+Result<Capabilities> read_capabilities(const std::vector<std::string>& env, bool legacy, const config::Config& config) {
+  auto value = spec::env_value(env, "NVIDIA_DRIVER_CAPABILITIES");
+  if (!value || trim(*value).empty()) {
+    if (legacy) return config.supported_capabilities;
+    return Capabilities().add(Capability::utility).add(Capability::compute).intersect(config.supported_capabilities);
+  }
+  auto caps = Capabilities::parse(*value);
+  if (!caps) return fail(std::move(caps.error()).wrap("NVIDIA_DRIVER_CAPABILITIES=" + *value));
+  const auto words = split_trimmed(to_lower(*value), ',');
+  if (std::find(words.begin(), words.end(), "all") != words.end()) return config.supported_capabilities;
+  if (caps->intersect(config.supported_capabilities) != *caps)
+    return fail(Errc::invalid_argument, "NVIDIA_DRIVER_CAPABILITIES=" + *value + ": this node supports only `" +
+                                            config.supported_capabilities.to_string() +
+                                            "` (config supported-driver-capabilities)");
+  return *caps;
+}
+
+void read_requirements(Request& req, const std::vector<std::string>& env, const config::Config& config) {
+  std::vector<std::pair<std::string, std::string>> vars;
+  for (const auto& e : env) {
+    auto eq = e.find('=');
+    if (eq == std::string::npos || e.rfind("NVIDIA_REQUIRE_", 0) != 0) continue;
+    std::string name = e.substr(0, eq);
+    if (name.rfind("NVIDIA_REQUIRE_JETPACK", 0) == 0) continue;
+    std::erase_if(vars, [&](const auto& v) { return v.first == name; }); // last definition wins
+    vars.emplace_back(name, e.substr(eq + 1));
+  }
+  std::sort(vars.begin(), vars.end());
+  for (auto& [name, value] : vars)
+    if (!trim(value).empty()) req.requirements.push_back(value);
+  if (req.legacy_image) {
+    auto cuda = split(*spec::env_value(env, "CUDA_VERSION"), '.');
+    if (cuda.size() >= 2 && is_digits(cuda[0]) && is_digits(cuda[1]))
+      req.requirements.push_back("cuda>=" + std::string(cuda[0]) + "." + std::string(cuda[1]));
+  }
+  auto disable = spec::env_value(env, "NVIDIA_DISABLE_REQUIRE");
+  req.requirements_disabled = config.disable_require || (disable && parse_go_bool(*disable).value_or(false));
+}
+
+} // namespace
+
+Result<Request> read_request(const spec::Json& spec, const config::Config& config) {
+  Request req;
+  if (is_sandbox(spec)) {
+    req.source = "kubernetes sandbox container: never given GPUs";
+    return req;
+  }
+  const auto env = spec::process_env(spec);
+  RawDevices raw = find_devices(spec, env, config);
+  if (!raw.value && spec::env_value(env, "CUDA_VERSION") && !spec::env_value(env, "NVIDIA_REQUIRE_CUDA")) {
+    req.legacy_image = true;
+    raw = {"all", "legacy CUDA image (CUDA_VERSION set, no NVIDIA_REQUIRE_CUDA, no NVIDIA_VISIBLE_DEVICES)", true};
+  }
+  if (!raw.value) {
+    req.source = "no NVIDIA_VISIBLE_DEVICES";
+    return req;
+  }
+  req.source = raw.source + ": `" + *raw.value + "`";
+  if (raw.from_env && !config.accept_envvar_unprivileged && !spec::has_bounding_capability(spec, "CAP_SYS_ADMIN")) {
+    req.notes.push_back("ignored " + raw.source + ": the container is unprivileged and "
+                        "accept-nvidia-visible-devices-envvar-when-unprivileged is false");
+    return req;
+  }
+  if (auto r = classify_ids(req, *raw.value); !r) return fail(std::move(r.error()).wrap(raw.source));
+  if (!req.wants_driver()) return req;
+  NVRUNC_TRY(caps, read_capabilities(env, req.legacy_image, config));
+  req.capabilities = caps;
+  read_requirements(req, env, config);
+  return req;
+}
+
+} // namespace nvrunc::request

@@ -1,0 +1,132 @@
+// config.toml: NVIDIA-compatible keys, [nvrunc] keys, defaults and clear errors.
+#include <catch2/catch.hpp>
+
+#include <cstdlib>
+
+#include "nvrunc/config/config.hpp"
+#include "test_util.hpp"
+
+using namespace nvrunc;
+
+TEST_CASE("config: defaults", "[config]") {
+  auto c = config::parse("", "empty.toml");
+  REQUIRE(c);
+  CHECK(c->runtimes == std::vector<std::string>{"runc", "crun"});
+  CHECK(c->accept_envvar_unprivileged);
+  CHECK_FALSE(c->accept_volume_mounts);
+  CHECK(c->driver_root == "/");
+  CHECK(c->effective_dev_root() == "/");
+  CHECK(c->proc_root == "/proc");
+  CHECK(c->ldconfig == "@/sbin/ldconfig");
+  CHECK(c->supported_capabilities == Capabilities::all());
+  CHECK(c->source == "empty.toml");
+}
+
+TEST_CASE("config: an unmodified nvidia-container-toolkit file is accepted", "[config]") {
+  const char* toolkit = R"(
+#accept-nvidia-visible-devices-as-volume-mounts = false
+accept-nvidia-visible-devices-envvar-when-unprivileged = false
+disable-require = false
+supported-driver-capabilities = "compat32,compute,display,graphics,ngx,utility,video"
+swarm-resource = "DOCKER_RESOURCE_GPU"
+
+[nvidia-container-cli]
+environment = []
+ldconfig = "@/sbin/ldconfig.real"
+load-kmods = true
+no-cgroups = false
+root = "/run/nvidia/driver"
+
+[nvidia-container-runtime]
+debug = "/var/log/nvidia-container-runtime.log"
+log-level = "info"
+mode = "auto"
+runtimes = ["docker-runc", "runc", "crun"]
+
+[nvidia-container-runtime.modes.cdi]
+annotation-prefixes = ["cdi.k8s.io/"]
+default-kind = "nvidia.com/gpu"
+spec-dirs = ["/etc/cdi", "/var/run/cdi"]
+
+[nvidia-container-runtime.modes.csv]
+mount-spec-path = "/etc/nvidia-container-runtime/host-files-for-container.d"
+
+[nvidia-container-runtime-hook]
+path = "nvidia-container-runtime-hook"
+skip-mode-detection = false
+
+[nvidia-ctk]
+path = "nvidia-ctk"
+
+[features]
+allow-cuda-compat-libs-from-container = false
+)";
+  auto c = config::parse(toolkit, "config.toml");
+  REQUIRE(c);
+  CHECK_FALSE(c->accept_envvar_unprivileged);
+  CHECK(c->swarm_resource == std::vector<std::string>{"DOCKER_RESOURCE_GPU"});
+  CHECK(c->driver_root == "/run/nvidia/driver");
+  CHECK(c->effective_dev_root() == "/run/nvidia/driver");
+  CHECK(c->ldconfig == "@/sbin/ldconfig.real");
+  CHECK(c->runtimes == std::vector<std::string>{"docker-runc", "runc", "crun"});
+  CHECK(c->log_file == "/var/log/nvidia-container-runtime.log");
+}
+
+TEST_CASE("config: nvrunc keys", "[config]") {
+  auto c = config::parse(R"(
+[nvrunc]
+driver-root = "/mock"
+dev-root = "/mockdev"
+proc-root = "/mock/proc"
+binary-search-paths = ["/opt/bin"]
+hook-path = "/opt/nvrunc-hook"
+)", "t");
+  REQUIRE(c);
+  CHECK(c->driver_root == "/mock");
+  CHECK(c->effective_dev_root() == "/mockdev");
+  CHECK(c->proc_root == "/mock/proc");
+  CHECK(c->binary_search_paths == std::vector<std::string>{"/opt/bin"});
+  CHECK(c->hook_path == "/opt/nvrunc-hook");
+}
+
+TEST_CASE("config: errors name the file, the key and what is expected", "[config]") {
+  struct Row {
+    const char* text;
+    const char* expect;
+  };
+  const std::vector<Row> rows = {
+      {"runtimes = [", "line 1"},
+      {"[nvidia-container-runtime]\nruntimes = \"runc\"", "expected an array of strings"},
+      {"[nvidia-container-runtime]\nruntimes = []", "`runtimes` is empty"},
+      {"disable-require = \"yes\"", "expected true or false"},
+      {"supported-driver-capabilities = \"compute,gaming\"", "gaming"},
+      {"[nvidia-container-cli]\nldconfig = \"/sbin/ldconfig\"", "only a host ldconfig"},
+      {"[nvrunc]\ndriver-root = \"relative\"", "not an absolute path"},
+      {"[nvrunc]\ndriverroot = \"/x\"", "unknown key `nvrunc.driverroot`"},
+  };
+  for (const auto& row : rows) {
+    auto c = config::parse(row.text, "/etc/nvrunc/config.toml");
+    INFO(row.text);
+    REQUIRE_FALSE(c);
+    CHECK(c.error().code() == Errc::bad_config);
+    CHECK(c.error().what().find("/etc/nvrunc/config.toml") != std::string::npos);
+    CHECK(c.error().what().find(row.expect) != std::string::npos);
+  }
+}
+
+TEST_CASE("config: NVRUNC_CONFIG is honoured, and a missing named file is an error", "[config]") {
+  test::TempDir dir;
+  const std::string path = dir.path() + "/c.toml";
+  test::write_file(path, "[nvrunc]\nproc-root = \"/p\"\n");
+  ::setenv("NVRUNC_CONFIG", path.c_str(), 1);
+  CHECK(config::locate() == path);
+  auto c = config::load();
+  REQUIRE(c);
+  CHECK(c->proc_root == "/p");
+  CHECK(c->source == path);
+  ::setenv("NVRUNC_CONFIG", (dir.path() + "/missing.toml").c_str(), 1);
+  auto missing = config::load();
+  REQUIRE_FALSE(missing);
+  CHECK(missing.error().what().find("NVRUNC_CONFIG") != std::string::npos);
+  ::unsetenv("NVRUNC_CONFIG");
+}

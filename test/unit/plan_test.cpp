@@ -1,0 +1,221 @@
+// Planning on a hand-built inventory: which nodes, mounts and hook args a request gets, errors,
+// determinism. (Discovery itself is tested against simulated nodes in discover_test.)
+#include <catch2/catch.hpp>
+
+#include "nvrunc/discover/procfs.hpp"
+#include "nvrunc/plan/plan.hpp"
+
+using namespace nvrunc;
+
+namespace {
+
+const std::string lib = "/usr/lib/x86_64-linux-gnu";
+
+discover::Library library(const std::string& prefix, Capability cap, const std::string& soname) {
+  const std::string path = lib + "/" + prefix + ".550.54.15";
+  return {prefix, cap, path, "/drv" + path, soname};
+}
+
+discover::Inventory two_gpus() {
+  discover::Inventory inv;
+  inv.driver_version = "550.54.15";
+  for (unsigned i = 0; i < 2; ++i) {
+    discover::DeviceNode node{"/dev/nvidia" + std::to_string(i), 'c', 195, i, 0666, 0, 0, true, ""};
+    inv.gpus.push_back({i, i, "GPU-0000000" + std::to_string(i) + "-aaaa-bbbb-cccc-dddddddddddd",
+                        "00000000:0" + std::to_string(i + 7) + ":00.0", "NVIDIA A100", node});
+  }
+  inv.nvidiactl = discover::DeviceNode{"/dev/nvidiactl", 'c', 195, 255, 0666, 0, 0, true, ""};
+  inv.uvm = discover::DeviceNode{"/dev/nvidia-uvm", 'c', 510, 0, 0666, 0, 0, true, ""};
+  inv.uvm_tools = discover::DeviceNode{"/dev/nvidia-uvm-tools", 'c', 510, 1, 0666, 0, 0, false, ""};
+  inv.modeset = discover::DeviceNode{"/dev/nvidia-modeset", 'c', 195, 254, 0666, 0, 0, true, ""};
+  inv.libraries = {library("libnvidia-ml.so", Capability::utility, "libnvidia-ml.so.1"),
+                   library("libcuda.so", Capability::compute, "libcuda.so.1"),
+                   library("libnvidia-ptxjitcompiler.so", Capability::compute, "libnvidia-ptxjitcompiler.so.1"),
+                   library("libnvidia-gpucomp.so", Capability::compute, "libnvidia-gpucomp.so.550.54.15"),
+                   library("libnvcuvid.so", Capability::video, "libnvcuvid.so.1"),
+                   library("libnvidia-glcore.so", Capability::graphics, "libnvidia-glcore.so.550.54.15")};
+  inv.binaries = {{"nvidia-smi", Capability::utility, "/usr/bin/nvidia-smi", "/drv/usr/bin/nvidia-smi"},
+                  {"nvidia-cuda-mps-control", Capability::compute, "/usr/bin/nvidia-cuda-mps-control",
+                   "/drv/usr/bin/nvidia-cuda-mps-control"}};
+  return inv;
+}
+
+request::Request req(request::Devices d, std::vector<std::string> ids = {}, const char* caps = "utility,compute") {
+  request::Request r;
+  r.devices = d;
+  r.ids = std::move(ids);
+  r.capabilities = *Capabilities::parse(caps);
+  r.source = "NVIDIA_VISIBLE_DEVICES in process.env";
+  return r;
+}
+
+plan::Target debian() { return {plan::library_dir_for(true), "/usr/bin"}; }
+plan::Options options() { return {"/opt/nvrunc/bin/nvrunc-hook", "/sbin/ldconfig"}; }
+
+std::vector<std::string> node_paths(const plan::Plan& p) {
+  std::vector<std::string> out;
+  for (const auto& d : p.edits.device_nodes) out.push_back(d.path);
+  return out;
+}
+
+std::vector<std::string> mount_targets(const plan::Plan& p) {
+  std::vector<std::string> out;
+  for (const auto& m : p.edits.mounts) out.push_back(m.container_path);
+  return out;
+}
+
+} // namespace
+
+TEST_CASE("plan: one GPU with compute and utility", "[plan]") {
+  auto inv = two_gpus();
+  auto p = plan::make_plan(req(request::Devices::list, {"1"}), inv, debian(), options());
+  REQUIRE(p);
+  CHECK(node_paths(*p) == std::vector<std::string>{"/dev/nvidiactl", "/dev/nvidia-uvm", "/dev/nvidia-uvm-tools", "/dev/nvidia1"});
+  CHECK(p->edits.device_nodes.back().minor == 1);
+  CHECK(p->edits.device_nodes[1].major == 510);
+  CHECK(mount_targets(*p) == std::vector<std::string>{
+                                 lib + "/libnvidia-ml.so.550.54.15", lib + "/libcuda.so.550.54.15",
+                                 lib + "/libnvidia-ptxjitcompiler.so.550.54.15", lib + "/libnvidia-gpucomp.so.550.54.15",
+                                 "/usr/bin/nvidia-smi", "/usr/bin/nvidia-cuda-mps-control"});
+  CHECK(p->edits.mounts[1].host_path == "/drv" + lib + "/libcuda.so.550.54.15");
+  CHECK(p->edits.mounts[0].options == std::vector<std::string>{"ro", "nosuid", "nodev", "rbind", "rprivate"});
+  REQUIRE(p->edits.hooks.size() == 1);
+  const auto& hook = p->edits.hooks[0];
+  CHECK(hook.hook_name == "createContainer");
+  CHECK(hook.path == "/opt/nvrunc/bin/nvrunc-hook");
+  CHECK_FALSE(hook.env.empty());
+  CHECK(hook.args == std::vector<std::string>{
+                         "nvrunc-hook", "create-container", "--library-dir", lib,
+                         "--link", lib + "/libnvidia-ml.so.1=libnvidia-ml.so.550.54.15",
+                         "--link", lib + "/libnvidia-ml.so=libnvidia-ml.so.1",
+                         "--link", lib + "/libcuda.so.1=libcuda.so.550.54.15",
+                         "--link", lib + "/libcuda.so=libcuda.so.1",
+                         "--link", lib + "/libnvidia-ptxjitcompiler.so.1=libnvidia-ptxjitcompiler.so.550.54.15",
+                         "--link", lib + "/libnvidia-ptxjitcompiler.so=libnvidia-ptxjitcompiler.so.1",
+                         "--link", lib + "/libnvidia-gpucomp.so=libnvidia-gpucomp.so.550.54.15",
+                         "--ldconfig", "/sbin/ldconfig"});
+  REQUIRE(p->gpus.size() == 1);
+  CHECK(p->gpus[0]->index == 1);
+}
+
+TEST_CASE("plan: id forms select the same GPU", "[plan]") {
+  auto inv = two_gpus();
+  for (std::string id : {"1", "GPU-00000001-aaaa-bbbb-cccc-dddddddddddd", "gpu-00000001-AAAA-bbbb-cccc-dddddddddddd",
+                         "00000000:08:00.0", "0000:08:00.0", "08:00.0"}) {
+    INFO(id);
+    auto p = plan::make_plan(req(request::Devices::list, {id}), inv, debian(), options());
+    REQUIRE(p);
+    REQUIRE(p->gpus.size() == 1);
+    CHECK(p->gpus[0]->index == 1);
+  }
+  auto both = plan::make_plan(req(request::Devices::list, {"1", "0", "GPU-00000001-aaaa-bbbb-cccc-dddddddddddd"}), inv,
+                              debian(), options());
+  REQUIRE(both);
+  CHECK(node_paths(*both) == std::vector<std::string>{"/dev/nvidiactl", "/dev/nvidia-uvm", "/dev/nvidia-uvm-tools",
+                                                      "/dev/nvidia0", "/dev/nvidia1"});
+}
+
+TEST_CASE("plan: all, none and capabilities", "[plan]") {
+  auto inv = two_gpus();
+  auto all = plan::make_plan(req(request::Devices::all), inv, debian(), options());
+  REQUIRE(all);
+  CHECK(all->gpus.size() == 2);
+  auto none = plan::make_plan(req(request::Devices::driver_only), inv, debian(), options());
+  REQUIRE(none);
+  CHECK(node_paths(*none) == std::vector<std::string>{"/dev/nvidiactl", "/dev/nvidia-uvm", "/dev/nvidia-uvm-tools"});
+  CHECK(none->edits.mounts.size() == 6);
+  auto utility = plan::make_plan(req(request::Devices::list, {"0"}, "utility"), inv, debian(), options());
+  REQUIRE(utility);
+  CHECK(node_paths(*utility) == std::vector<std::string>{"/dev/nvidiactl", "/dev/nvidia0"}); // no UVM without compute
+  CHECK(mount_targets(*utility) == std::vector<std::string>{lib + "/libnvidia-ml.so.550.54.15", "/usr/bin/nvidia-smi"});
+  auto video = plan::make_plan(req(request::Devices::list, {"0"}, "video"), inv, debian(), options());
+  REQUIRE(video);
+  CHECK(mount_targets(*video).size() == 4); // compute libraries and libnvcuvid; no binaries
+  auto display = plan::make_plan(req(request::Devices::list, {"0"}, "display"), inv, debian(), options());
+  REQUIRE(display);
+  CHECK(node_paths(*display) == std::vector<std::string>{"/dev/nvidiactl", "/dev/nvidia-modeset", "/dev/nvidia0"});
+  auto nolibs = plan::make_plan(req(request::Devices::list, {"0"}, "none"), inv, debian(), options());
+  REQUIRE(nolibs);
+  CHECK(nolibs->edits.mounts.empty());
+  CHECK(nolibs->edits.hooks.empty());
+}
+
+TEST_CASE("plan: non-Debian images get /usr/lib64", "[plan]") {
+  auto inv = two_gpus();
+  auto p = plan::make_plan(req(request::Devices::list, {"0"}), inv, {plan::library_dir_for(false), "/usr/bin"}, options());
+  REQUIRE(p);
+  CHECK(p->edits.mounts[0].container_path == "/usr/lib64/libnvidia-ml.so.550.54.15");
+  CHECK(p->edits.hooks[0].args[3] == "/usr/lib64");
+}
+
+TEST_CASE("plan: errors fail closed and say why", "[plan]") {
+  auto inv = two_gpus();
+  auto unknown = plan::make_plan(req(request::Devices::list, {"0", "7"}), inv, debian(), options());
+  REQUIRE_FALSE(unknown);
+  CHECK(unknown.error().code() == Errc::unknown_device);
+  CHECK(unknown.error().what().find("unknown GPU `7`") != std::string::npos);
+  CHECK(unknown.error().what().find("this node has 2 GPUs") != std::string::npos);
+  auto uuid = plan::make_plan(req(request::Devices::list, {"GPU-deadbeef"}), inv, debian(), options());
+  REQUIRE_FALSE(uuid);
+  CHECK(uuid.error().code() == Errc::unknown_device);
+  auto odd = plan::make_plan(req(request::Devices::list, {"\x1b[31mred"}), inv, debian(), options());
+  REQUIRE_FALSE(odd);
+  CHECK(odd.error().what().find('\x1b') == std::string::npos); // escape sequences never reach the log
+  auto mig = plan::make_plan(req(request::Devices::list, {"0:1"}), inv, debian(), options());
+  REQUIRE_FALSE(mig);
+  CHECK(mig.error().code() == Errc::unsupported);
+
+  discover::Inventory nodriver;
+  auto missing = plan::make_plan(req(request::Devices::list, {"0"}), nodriver, debian(), options());
+  REQUIRE_FALSE(missing);
+  CHECK(missing.error().code() == Errc::driver_missing);
+
+  auto bad = two_gpus();
+  bad.gpus[1].node.problem = "host node `/dev/nvidia1` is c 1:3, expected c 195:1";
+  auto wrong = plan::make_plan(req(request::Devices::list, {"1"}), bad, debian(), options());
+  REQUIRE_FALSE(wrong);
+  CHECK(wrong.error().what().find("expected c 195:1") != std::string::npos);
+  CHECK(plan::make_plan(req(request::Devices::list, {"0"}), bad, debian(), options())); // only used nodes matter
+}
+
+TEST_CASE("plan: nothing requested plans nothing", "[plan]") {
+  auto p = plan::make_plan(req(request::Devices::nothing), discover::Inventory{}, debian(), options());
+  REQUIRE(p);
+  CHECK(p->edits.empty());
+}
+
+TEST_CASE("plan: deterministic", "[plan]") {
+  auto inv = two_gpus();
+  auto a = plan::make_plan(req(request::Devices::list, {"1", "0"}), inv, debian(), options());
+  auto b = plan::make_plan(req(request::Devices::list, {"0", "1"}), inv, debian(), options());
+  REQUIRE(a);
+  REQUIRE(b);
+  CHECK(node_paths(*a) == node_paths(*b));
+  CHECK(mount_targets(*a) == mount_targets(*b));
+  CHECK(a->edits.hooks[0].args == b->edits.hooks[0].args);
+}
+
+TEST_CASE("procfs parsers", "[plan][procfs]") {
+  using namespace discover;
+  CHECK(parse_driver_version("NVRM version: NVIDIA UNIX x86_64 Kernel Module  550.54.15  Tue Mar  5 22:23:56 UTC 2024\n"
+                             "GCC version:  gcc version 12.2.0 (Debian 12.2.0-14)\n") == "550.54.15");
+  CHECK(parse_driver_version("NVRM version: NVIDIA UNIX Open Kernel Module for x86_64  580.159.04  Release Build  "
+                             "(nixbld@)  \nGCC version:  gcc version 15.3.0 (GCC)\n") == "580.159.04");
+  CHECK_FALSE(parse_driver_version("garbage"));
+  auto info = parse_gpu_information("Model: \t\t NVIDIA H200\nIRQ:   \t\t 41\nGPU UUID: \t GPU-c3304f31-2fe9-15f4-74e9-976f12257290\n"
+                                    "Bus Location: \t 0000:00:06.0\nDevice Minor: \t 0\nGPU Excluded:\t No\n");
+  CHECK(info.model == "NVIDIA H200");
+  CHECK(info.uuid == "GPU-c3304f31-2fe9-15f4-74e9-976f12257290");
+  CHECK(info.bus_location == "0000:00:06.0");
+  CHECK(info.minor == 0u);
+  const char* devices = "Character devices:\n  1 mem\n195 nvidia\n195 nvidiactl\n238 nvidia-uvm\n241 nvidia-caps\n\n"
+                        "Block devices:\n 238 nvidia-uvm-fake\n";
+  CHECK(find_char_major(devices, "nvidia-uvm") == 238u);
+  CHECK(find_char_major(devices, "nvidia") == 195u);
+  CHECK_FALSE(find_char_major(devices, "nvidia-modeset"));
+  CHECK(normalize_bus_id("0000:3B:00.0") == "00000000:3b:00.0");
+  CHECK(normalize_bus_id("3b:00.0") == "00000000:3b:00.0");
+  CHECK(normalize_bus_id("00000001:3b:1f.7") == "00000001:3b:1f.7");
+  CHECK_FALSE(normalize_bus_id("0:1"));
+  CHECK_FALSE(normalize_bus_id("zz:00.0"));
+}

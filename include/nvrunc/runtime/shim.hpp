@@ -1,0 +1,48 @@
+// The runc-compatible shim (DESIGN.md §1): parse argv once; for create/run, edit the bundle's
+// config.json; then execve the low-level runtime with the original argv (argv[0] replaced).
+//
+// Contracts (DESIGN.md §3): nothing on stdout (except the extra version line of --version) and
+// nothing at all on success; same pid (execve, never fork); never exec itself; commands other than
+// create/run pass through without reading the bundle, and a broken config file does not stop them;
+// any failure is one line on stderr and the last "error" line of runc's --log, exit 1, config.json
+// untouched, runc not started.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "nvrunc/config/config.hpp"
+#include "nvrunc/discover/inventory.hpp"
+#include "nvrunc/plan/plan.hpp"
+#include "nvrunc/request/request.hpp"
+#include "nvrunc/spec/document.hpp"
+
+namespace nvrunc::runtime {
+
+// Everything `create` decides for a bundle, computed without writing anything (shared with
+// `nvrunc-ctl explain`).
+struct BundlePlan {
+  spec::Document document;
+  request::Request request;
+  std::optional<discover::Inventory> inventory; // absent when nothing was requested
+  plan::Target target;
+  plan::Plan plan;
+  spec::Json updated; // the spec after the edits
+
+  bool changes_spec() const { return updated != document.json; }
+};
+
+Result<BundlePlan> plan_bundle(const std::string& bundle, const config::Config& config);
+
+// nvrunc-hook: the configured path, else next to the running binary, else /usr/bin/nvrunc-hook.
+std::string hook_path(const config::Config& config);
+
+// The low-level runtime: the first of `candidates` that is an executable file and not nvrunc
+// itself; bare names are searched in $PATH, then in the usual system directories.
+Result<std::string> find_low_level_runtime(const std::vector<std::string>& candidates);
+
+// The process entry point: returns an exit code only when it does not exec.
+int run(int argc, char** argv);
+
+} // namespace nvrunc::runtime

@@ -1,0 +1,46 @@
+#include <cstdlib>
+
+#include "nvrunc/common/strings.hpp"
+#include "nvrunc/os/exec.hpp"
+#include "nvrunc/os/file.hpp"
+#include "nvrunc/runtime/shim.hpp"
+
+namespace nvrunc::runtime {
+
+namespace {
+// Where runc lives on every distribution, searched after $PATH (containerd and conmon may run us
+// with a minimal PATH).
+constexpr const char* system_path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+} // namespace
+
+Result<std::string> find_low_level_runtime(const std::vector<std::string>& candidates) {
+  const std::string self = os::self_executable();
+  const char* env_path = std::getenv("PATH");
+  const std::string search = (env_path && *env_path ? std::string(env_path) + ":" : std::string()) + system_path;
+  std::vector<std::string> skipped;
+  for (const auto& name : candidates) {
+    std::string path = name.find('/') != std::string::npos ? (os::is_executable_file(name) ? name : "")
+                                                           : os::find_executable(name, search);
+    if (path.empty()) continue;
+    if (!self.empty() && os::same_file(path, self)) {
+      skipped.push_back(path);
+      continue; // a `runc` that is really nvrunc would exec itself forever
+    }
+    return path;
+  }
+  std::string msg = "find low-level runtime: none of [" + join(candidates, ", ") + "] found";
+  if (!skipped.empty()) msg += " (skipped " + join(skipped, ", ") + ": that is nvrunc itself)";
+  return fail(Errc::not_found, msg + "; install runc or set `runtimes` in the nvrunc config");
+}
+
+std::string hook_path(const config::Config& config) {
+  if (!config.hook_path.empty()) return config.hook_path;
+  const std::string self = os::self_executable();
+  if (auto slash = self.rfind('/'); slash != std::string::npos) {
+    std::string beside = self.substr(0, slash) + "/nvrunc-hook";
+    if (os::is_executable_file(beside)) return beside;
+  }
+  return "/usr/bin/nvrunc-hook";
+}
+
+} // namespace nvrunc::runtime

@@ -1,0 +1,147 @@
+#include "nvrunc/runtime/shim.hpp"
+
+#include <unistd.h>
+
+#include <cstdlib>
+
+#include "nvrunc/edits/apply.hpp"
+#include "nvrunc/log/logger.hpp"
+#include "nvrunc/os/exec.hpp"
+#include "nvrunc/os/rooted.hpp"
+#include "nvrunc/runc_args/invocation.hpp"
+#include "nvrunc/spec/view.hpp"
+
+namespace nvrunc::runtime {
+
+namespace {
+
+Result<plan::Target> inspect_rootfs(const spec::Json& spec, const std::string& bundle) {
+  const std::string rootfs = spec::rootfs_host_path(spec, bundle.empty() ? "." : bundle);
+  if (rootfs.empty()) return fail(Errc::bad_spec, "read `root.path`: missing from config.json");
+  NVRUNC_TRY(root, os::RootDir::open(rootfs));
+  // Resolved inside the rootfs: an image cannot make us look at a host file.
+  NVRUNC_TRY(debian, root.exists("/etc/debian_version"));
+  plan::Target target;
+  target.library_dir = plan::library_dir_for(debian);
+  return target;
+}
+
+plan::Options plan_options(const config::Config& config) {
+  plan::Options options;
+  options.hook_path = hook_path(config);
+  options.ldconfig_path = config.ldconfig.substr(1); // "@/sbin/ldconfig" -> "/sbin/ldconfig"
+  return options;
+}
+
+discover::HostRoots host_roots(const config::Config& config) {
+  return {config.driver_root, config.effective_dev_root(), config.proc_root};
+}
+
+log::Logger make_logger(const runc_args::Invocation& inv, const config::Config* config) {
+  log::Options o;
+  o.runc_log = inv.log;
+  o.format = inv.log_format == runc_args::LogFormat::json ? log::Format::json : log::Format::text;
+  if (config) {
+    o.threshold = log::parse_level(config->log_level).value_or(log::Level::info);
+    o.extra_file = config->log_file;
+  }
+  if (inv.debug) o.threshold = log::Level::debug;
+  return log::Logger(o);
+}
+
+std::string summary(const BundlePlan& p) {
+  std::string gpus;
+  for (const auto* g : p.plan.gpus) gpus += (gpus.empty() ? "" : ", ") + std::to_string(g->index) + " (" + g->uuid + ")";
+  return "injected " + (gpus.empty() ? std::string("no GPU (driver only)") : "GPU " + gpus) + " with capabilities " +
+         p.request.capabilities.to_string() + ": " + std::to_string(p.plan.edits.device_nodes.size()) + " devices, " +
+         std::to_string(p.plan.edits.mounts.size()) + " mounts, " + std::to_string(p.plan.edits.hooks.size()) +
+         " hook; request from " + p.request.source;
+}
+
+// create/run: edit the bundle. Everything is decided before the single write.
+Result<void> prepare(const runc_args::Invocation& inv, const config::Config& config, const log::Logger& logger) {
+  NVRUNC_TRY(p, plan_bundle(inv.bundle, config));
+  for (const auto& note : p.request.notes) logger.warning(note);
+  if (!p.request.wants_driver()) {
+    logger.debug("nothing requested (" + p.request.source + "): config.json left as it is");
+    return {};
+  }
+  for (const auto& w : p.inventory->warnings) logger.debug(w);
+  if (!p.changes_spec()) {
+    logger.debug("config.json already has every edit: left as it is");
+    return {};
+  }
+  p.document.json = std::move(p.updated);
+  if (auto r = spec::save(p.document); !r) return r;
+  logger.info(summary(p));
+  return {};
+}
+
+config::Config lenient_config() {
+  auto c = config::load();
+  return c ? *c : config::Config{};
+}
+
+void print_version() {
+  std::string line = std::string("nvrunc version ") + NVRUNC_VERSION + "\n";
+  (void)!::write(STDOUT_FILENO, line.data(), line.size());
+}
+
+} // namespace
+
+Result<BundlePlan> plan_bundle(const std::string& bundle, const config::Config& config) {
+  NVRUNC_TRY(doc, spec::load(bundle));
+  NVRUNC_TRY(req, request::read_request(doc.json, config));
+  BundlePlan p{std::move(doc), std::move(req), std::nullopt, {}, {}, {}};
+  p.updated = p.document.json;
+  if (!p.request.wants_driver()) return p;
+  discover::HostFs fs(host_roots(config));
+  NVRUNC_TRY(inventory, discover::discover(fs, {config.ldcache, config.binary_search_paths}));
+  p.inventory = std::move(inventory);
+  NVRUNC_TRY(target, inspect_rootfs(p.document.json, bundle));
+  p.target = target;
+  NVRUNC_TRY(plan, plan::make_plan(p.request, *p.inventory, p.target, plan_options(config)));
+  p.plan = std::move(plan);
+  if (auto r = edits::apply(p.updated, p.plan.edits); !r) return fail(std::move(r.error()));
+  return p;
+}
+
+int run(int argc, char** argv) {
+  std::vector<std::string> exec_argv;
+  std::string runtime_path;
+  {
+    // Every object of the decision lives in this scope and is gone before execve.
+    const auto inv = runc_args::parse(argc, argv);
+    std::optional<config::Config> config;
+    if (inv.modifies_spec() && inv.problem.empty()) {
+      auto loaded = config::load();
+      if (!loaded) {
+        make_logger(inv, nullptr).error(inv.command + ": " + loaded.error().what());
+        return 1;
+      }
+      config = std::move(*loaded);
+      const auto logger = make_logger(inv, &*config);
+      if (auto r = prepare(inv, *config, logger); !r) {
+        logger.error(inv.command + ": " + r.error().what());
+        return 1;
+      }
+    } else {
+      config = lenient_config(); // only `runtimes` matters here; a broken file must not block delete
+    }
+    auto runtime = find_low_level_runtime(config->runtimes);
+    if (!runtime) {
+      make_logger(inv, &*config).error(runtime.error().what());
+      return 1;
+    }
+    if (inv.version) print_version();
+    runtime_path = *runtime;
+    exec_argv = inv.argv;
+    exec_argv[0] = runtime_path;
+  }
+  Error e = os::exec_program(runtime_path, exec_argv);
+  std::string line = "nvrunc: " + e.what() + "\n";
+  (void)!::write(STDERR_FILENO, line.data(), line.size());
+  return 1;
+}
+
+} // namespace nvrunc::runtime

@@ -1,0 +1,310 @@
+/* The simulated NVIDIA driver library, NVML half: the subset of NVML's ABI that nvidia-smi,
+ * nvrunc's discovery and the usual CI tools call. Declarations follow nvml.h (not available here);
+ * return codes, struct layouts and buffer rules are NVML's. Devices are the visible GPUs of
+ * mock_scan(), indexed by their position, as real NVML indexes the GPUs a container was given. */
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "mock_driver.h"
+
+typedef enum {
+  NVML_SUCCESS = 0,
+  NVML_ERROR_UNINITIALIZED = 1,
+  NVML_ERROR_INVALID_ARGUMENT = 2,
+  NVML_ERROR_NOT_SUPPORTED = 3,
+  NVML_ERROR_NO_PERMISSION = 4,
+  NVML_ERROR_NOT_FOUND = 6,
+  NVML_ERROR_INSUFFICIENT_SIZE = 7,
+  NVML_ERROR_DRIVER_NOT_LOADED = 9,
+  NVML_ERROR_UNKNOWN = 999,
+} nvmlReturn_t;
+
+typedef const struct mock_gpu* nvmlDevice_t;
+
+typedef struct { /* nvmlPciInfo_t, versions 2 and 3 */
+  char busIdLegacy[16];
+  unsigned domain, bus, device, pciDeviceId, pciSubSystemId;
+  char busId[32];
+} nvmlPciInfo_t;
+
+typedef struct { /* the layout behind the unversioned nvmlDeviceGetPciInfo symbol */
+  char busId[16];
+  unsigned domain, bus, device, pciDeviceId, pciSubSystemId;
+  unsigned reserved[4];
+} nvmlPciInfoV1_t;
+
+typedef struct {
+  unsigned long long total, free, used;
+} nvmlMemory_t;
+
+static pthread_mutex_t g_nvml_lock = PTHREAD_MUTEX_INITIALIZER;
+static int g_refs;
+static struct mock_view g_view;
+
+static nvmlReturn_t nvml_init(void) {
+  struct mock_view view;
+  nvmlReturn_t rc = NVML_SUCCESS;
+  pthread_mutex_lock(&g_nvml_lock);
+  if (g_refs == 0) {
+    mock_scan(&view);
+    if (view.status == MOCK_NO_PERMISSION) rc = NVML_ERROR_NO_PERMISSION;
+    else if (view.status != MOCK_OK) rc = NVML_ERROR_DRIVER_NOT_LOADED;
+    else g_view = view;
+  }
+  if (rc == NVML_SUCCESS) g_refs++;
+  pthread_mutex_unlock(&g_nvml_lock);
+  return rc;
+}
+
+static int initialized(void) {
+  pthread_mutex_lock(&g_nvml_lock);
+  int refs = g_refs;
+  pthread_mutex_unlock(&g_nvml_lock);
+  return refs > 0;
+}
+
+/* NVML_SUCCESS when `dev` is a handle this library gave out; the usual error otherwise. */
+static nvmlReturn_t check_device(nvmlDevice_t dev) {
+  if (!initialized()) return NVML_ERROR_UNINITIALIZED;
+  for (unsigned i = 0; i < g_view.count; i++)
+    if (g_view.gpus[i] == dev) return NVML_SUCCESS;
+  return NVML_ERROR_INVALID_ARGUMENT;
+}
+
+static nvmlReturn_t copy_out(char* out, unsigned length, const char* text) {
+  if (out == NULL) return NVML_ERROR_INVALID_ARGUMENT;
+  return mock_copy(out, length, text) ? NVML_SUCCESS : NVML_ERROR_INSUFFICIENT_SIZE;
+}
+
+/* The checks every per-device call starts with: a valid handle, then a non-NULL output. */
+static nvmlReturn_t check_args(nvmlDevice_t dev, const void* out) {
+  nvmlReturn_t rc = check_device(dev);
+  if (rc != NVML_SUCCESS) return rc;
+  return out == NULL ? NVML_ERROR_INVALID_ARGUMENT : NVML_SUCCESS;
+}
+
+MOCK_EXPORT nvmlReturn_t nvmlInit_v2(void) { return nvml_init(); }
+MOCK_EXPORT nvmlReturn_t nvmlInit(void) { return nvml_init(); }
+MOCK_EXPORT nvmlReturn_t nvmlInitWithFlags(unsigned flags) {
+  (void)flags;
+  return nvml_init();
+}
+
+MOCK_EXPORT nvmlReturn_t nvmlShutdown(void) {
+  nvmlReturn_t rc = NVML_SUCCESS;
+  pthread_mutex_lock(&g_nvml_lock);
+  if (g_refs == 0) rc = NVML_ERROR_UNINITIALIZED;
+  else g_refs--;
+  pthread_mutex_unlock(&g_nvml_lock);
+  return rc;
+}
+
+MOCK_EXPORT const char* nvmlErrorString(nvmlReturn_t rc) {
+  switch (rc) {
+  case NVML_SUCCESS: return "Success";
+  case NVML_ERROR_UNINITIALIZED: return "Uninitialized";
+  case NVML_ERROR_INVALID_ARGUMENT: return "Invalid Argument";
+  case NVML_ERROR_NOT_SUPPORTED: return "Not Supported";
+  case NVML_ERROR_NO_PERMISSION: return "Insufficient Permissions";
+  case NVML_ERROR_NOT_FOUND: return "Not Found";
+  case NVML_ERROR_INSUFFICIENT_SIZE: return "Insufficient Size";
+  case NVML_ERROR_DRIVER_NOT_LOADED: return "Driver Not Loaded";
+  default: return "Unknown Error";
+  }
+}
+
+MOCK_EXPORT nvmlReturn_t nvmlSystemGetDriverVersion(char* version, unsigned length) {
+  if (!initialized()) return NVML_ERROR_UNINITIALIZED;
+  return copy_out(version, length, mock_driver_version());
+}
+
+/* Real NVML reports "<CUDA major>.<driver version>", e.g. 12.550.54.15. */
+MOCK_EXPORT nvmlReturn_t nvmlSystemGetNVMLVersion(char* version, unsigned length) {
+  char text[64];
+  snprintf(text, sizeof text, "%d.%s", mock_cuda_version() / 1000, mock_driver_version());
+  return copy_out(version, length, text);
+}
+
+MOCK_EXPORT nvmlReturn_t nvmlSystemGetCudaDriverVersion(int* version) {
+  if (version == NULL) return NVML_ERROR_INVALID_ARGUMENT;
+  *version = mock_cuda_version();
+  return NVML_SUCCESS;
+}
+MOCK_EXPORT nvmlReturn_t nvmlSystemGetCudaDriverVersion_v2(int* version) {
+  return nvmlSystemGetCudaDriverVersion(version);
+}
+
+MOCK_EXPORT nvmlReturn_t nvmlDeviceGetCount_v2(unsigned* count) {
+  if (!initialized()) return NVML_ERROR_UNINITIALIZED;
+  if (count == NULL) return NVML_ERROR_INVALID_ARGUMENT;
+  *count = g_view.count;
+  return NVML_SUCCESS;
+}
+MOCK_EXPORT nvmlReturn_t nvmlDeviceGetCount(unsigned* count) { return nvmlDeviceGetCount_v2(count); }
+
+MOCK_EXPORT nvmlReturn_t nvmlDeviceGetHandleByIndex_v2(unsigned index, nvmlDevice_t* device) {
+  if (!initialized()) return NVML_ERROR_UNINITIALIZED;
+  if (device == NULL || index >= g_view.count) return NVML_ERROR_INVALID_ARGUMENT;
+  *device = g_view.gpus[index];
+  return NVML_SUCCESS;
+}
+MOCK_EXPORT nvmlReturn_t nvmlDeviceGetHandleByIndex(unsigned index, nvmlDevice_t* device) {
+  return nvmlDeviceGetHandleByIndex_v2(index, device);
+}
+
+MOCK_EXPORT nvmlReturn_t nvmlDeviceGetHandleByUUID(const char* uuid, nvmlDevice_t* device) {
+  if (!initialized()) return NVML_ERROR_UNINITIALIZED;
+  if (uuid == NULL || device == NULL) return NVML_ERROR_INVALID_ARGUMENT;
+  for (unsigned i = 0; i < g_view.count; i++) {
+    if (strcmp(g_view.gpus[i]->uuid, uuid) != 0) continue;
+    *device = g_view.gpus[i];
+    return NVML_SUCCESS;
+  }
+  return NVML_ERROR_NOT_FOUND;
+}
+
+/* Accepts both "00000000:07:00.0" and the legacy "0000:07:00.0", in either case. */
+MOCK_EXPORT nvmlReturn_t nvmlDeviceGetHandleByPciBusId_v2(const char* bus_id, nvmlDevice_t* device) {
+  if (!initialized()) return NVML_ERROR_UNINITIALIZED;
+  unsigned domain, bus, dev, fn;
+  if (bus_id == NULL || device == NULL || sscanf(bus_id, "%x:%x:%x.%x", &domain, &bus, &dev, &fn) != 4)
+    return NVML_ERROR_INVALID_ARGUMENT;
+  for (unsigned i = 0; i < g_view.count; i++) {
+    const struct mock_gpu* g = g_view.gpus[i];
+    if (g->domain != domain || g->bus != bus || g->device != dev || g->function != fn) continue;
+    *device = g;
+    return NVML_SUCCESS;
+  }
+  return NVML_ERROR_NOT_FOUND;
+}
+MOCK_EXPORT nvmlReturn_t nvmlDeviceGetHandleByPciBusId(const char* bus_id, nvmlDevice_t* device) {
+  return nvmlDeviceGetHandleByPciBusId_v2(bus_id, device);
+}
+
+MOCK_EXPORT nvmlReturn_t nvmlDeviceGetIndex(nvmlDevice_t dev, unsigned* index) {
+  nvmlReturn_t rc = check_args(dev, index);
+  if (rc != NVML_SUCCESS) return rc;
+  for (unsigned i = 0; i < g_view.count; i++)
+    if (g_view.gpus[i] == dev) *index = i;
+  return NVML_SUCCESS;
+}
+
+MOCK_EXPORT nvmlReturn_t nvmlDeviceGetName(nvmlDevice_t dev, char* name, unsigned length) {
+  nvmlReturn_t rc = check_args(dev, name);
+  if (rc != NVML_SUCCESS) return rc;
+  return copy_out(name, length, dev->name);
+}
+
+MOCK_EXPORT nvmlReturn_t nvmlDeviceGetUUID(nvmlDevice_t dev, char* uuid, unsigned length) {
+  nvmlReturn_t rc = check_args(dev, uuid);
+  if (rc != NVML_SUCCESS) return rc;
+  return copy_out(uuid, length, dev->uuid);
+}
+
+MOCK_EXPORT nvmlReturn_t nvmlDeviceGetMinorNumber(nvmlDevice_t dev, unsigned* minor) {
+  nvmlReturn_t rc = check_args(dev, minor);
+  if (rc != NVML_SUCCESS) return rc;
+  *minor = dev->minor;
+  return NVML_SUCCESS;
+}
+
+MOCK_EXPORT nvmlReturn_t nvmlDeviceGetPciInfo_v3(nvmlDevice_t dev, nvmlPciInfo_t* pci) {
+  nvmlReturn_t rc = check_args(dev, pci);
+  if (rc != NVML_SUCCESS) return rc;
+  memset(pci, 0, sizeof *pci);
+  snprintf(pci->busIdLegacy, sizeof pci->busIdLegacy, "%04x:%02x:%02x.%x", dev->domain & 0xffff, dev->bus,
+           dev->device, dev->function);
+  snprintf(pci->busId, sizeof pci->busId, "%08x:%02x:%02x.%x", dev->domain, dev->bus, dev->device, dev->function);
+  pci->domain = dev->domain;
+  pci->bus = dev->bus;
+  pci->device = dev->device;
+  pci->pciDeviceId = dev->pci_device_id;
+  pci->pciSubSystemId = dev->pci_subsystem_id;
+  return NVML_SUCCESS;
+}
+MOCK_EXPORT nvmlReturn_t nvmlDeviceGetPciInfo_v2(nvmlDevice_t dev, nvmlPciInfo_t* pci) {
+  return nvmlDeviceGetPciInfo_v3(dev, pci);
+}
+
+MOCK_EXPORT nvmlReturn_t nvmlDeviceGetPciInfo(nvmlDevice_t dev, nvmlPciInfoV1_t* pci) {
+  nvmlPciInfo_t v3;
+  nvmlReturn_t rc = nvmlDeviceGetPciInfo_v3(dev, &v3);
+  if (rc != NVML_SUCCESS) return rc;
+  if (pci == NULL) return NVML_ERROR_INVALID_ARGUMENT;
+  memset(pci, 0, sizeof *pci);
+  memcpy(pci->busId, v3.busIdLegacy, sizeof pci->busId);
+  pci->domain = v3.domain;
+  pci->bus = v3.bus;
+  pci->device = v3.device;
+  pci->pciDeviceId = v3.pciDeviceId;
+  pci->pciSubSystemId = v3.pciSubSystemId;
+  return NVML_SUCCESS;
+}
+
+MOCK_EXPORT nvmlReturn_t nvmlDeviceGetBrand(nvmlDevice_t dev, int* brand) {
+  nvmlReturn_t rc = check_args(dev, brand);
+  if (rc != NVML_SUCCESS) return rc;
+  *brand = dev->brand;
+  return NVML_SUCCESS;
+}
+
+MOCK_EXPORT nvmlReturn_t nvmlDeviceGetCudaComputeCapability(nvmlDevice_t dev, int* major, int* minor) {
+  nvmlReturn_t rc = check_args(dev, major);
+  if (rc != NVML_SUCCESS) return rc;
+  if (minor == NULL) return NVML_ERROR_INVALID_ARGUMENT;
+  *major = dev->cc_major;
+  *minor = dev->cc_minor;
+  return NVML_SUCCESS;
+}
+
+MOCK_EXPORT nvmlReturn_t nvmlDeviceGetMemoryInfo(nvmlDevice_t dev, nvmlMemory_t* memory) {
+  nvmlReturn_t rc = check_args(dev, memory);
+  if (rc != NVML_SUCCESS) return rc;
+  memory->total = dev->memory_mib << 20;
+  memory->free = memory->total;
+  memory->used = 0;
+  return NVML_SUCCESS;
+}
+
+/* MIG-capable GPUs report it disabled (current = pending = 0), others "not supported", like real
+ * NVML; simulating enabled MIG is future work. */
+MOCK_EXPORT nvmlReturn_t nvmlDeviceGetMigMode(nvmlDevice_t dev, unsigned* current, unsigned* pending) {
+  nvmlReturn_t rc = check_args(dev, current);
+  if (rc != NVML_SUCCESS) return rc;
+  if (pending == NULL) return NVML_ERROR_INVALID_ARGUMENT;
+  if (!dev->mig_capable) return NVML_ERROR_NOT_SUPPORTED;
+  *current = 0;
+  *pending = 0;
+  return NVML_SUCCESS;
+}
+
+/* The readings nvidia-smi's table shows: an idle GPU with persistence mode on. */
+MOCK_EXPORT nvmlReturn_t nvmlDeviceGetPersistenceMode(nvmlDevice_t dev, int* mode) {
+  nvmlReturn_t rc = check_args(dev, mode);
+  if (rc != NVML_SUCCESS) return rc;
+  *mode = 1;
+  return NVML_SUCCESS;
+}
+
+MOCK_EXPORT nvmlReturn_t nvmlDeviceGetTemperature(nvmlDevice_t dev, int sensor, unsigned* celsius) {
+  nvmlReturn_t rc = check_args(dev, celsius);
+  if (rc != NVML_SUCCESS) return rc;
+  if (sensor != 0) return NVML_ERROR_NOT_SUPPORTED; /* only NVML_TEMPERATURE_GPU */
+  *celsius = 33;
+  return NVML_SUCCESS;
+}
+
+MOCK_EXPORT nvmlReturn_t nvmlDeviceGetPowerUsage(nvmlDevice_t dev, unsigned* milliwatts) {
+  nvmlReturn_t rc = check_args(dev, milliwatts);
+  if (rc != NVML_SUCCESS) return rc;
+  *milliwatts = dev->power_watts * 150; /* 15% of the limit */
+  return NVML_SUCCESS;
+}
+
+MOCK_EXPORT nvmlReturn_t nvmlDeviceGetEnforcedPowerLimit(nvmlDevice_t dev, unsigned* milliwatts) {
+  nvmlReturn_t rc = check_args(dev, milliwatts);
+  if (rc != NVML_SUCCESS) return rc;
+  *milliwatts = dev->power_watts * 1000;
+  return NVML_SUCCESS;
+}

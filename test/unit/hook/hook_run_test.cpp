@@ -1,0 +1,150 @@
+// The nvrunc-hook binary run as runc runs it: a state JSON on stdin, an explicit env, a temp bundle.
+// As root the host ldconfig really runs; otherwise --no-ldconfig is passed (and the ldconfig failure
+// path is checked for its one-line error).
+#include <catch2/catch.hpp>
+
+#include "support.hpp"
+
+namespace fs = std::filesystem;
+using nvrunc::test::run_process;
+
+namespace {
+
+const std::vector<std::string> hook_env = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin"};
+const std::string libdir = "/usr/lib/x86_64-linux-gnu";
+
+struct Bundle {
+  nvrunc::test::TempDir dir;
+  fs::path bundle = dir.path() / "bundle";
+  fs::path root = bundle / "rootfs";
+  fs::path sentinel = dir.path() / "sentinel";
+
+  Bundle() {
+    nvrunc::test::write_text(bundle / "config.json", R"({"ociVersion":"1.0.2","root":{"path":"rootfs"}})");
+    fs::create_directories(root / "usr/lib/x86_64-linux-gnu");
+    fs::create_directories(sentinel);
+    fs::copy_file(NVRUNC_TEST_LIBRARY, root / "usr/lib/x86_64-linux-gnu/libnvrunctest.so.1.2.3");
+  }
+  std::string state() const {
+    return R"({"ociVersion":"1.0.2","id":"t1","status":"creating","pid":1,"bundle":")" + bundle.string() +
+           R"(","annotations":{}})";
+  }
+  nvrunc::test::ProcessResult hook(std::vector<std::string> args, const std::vector<std::string>& env = hook_env,
+                                   const std::string* input = nullptr) const {
+    args.insert(args.begin(), NVRUNC_HOOK_BINARY);
+    return run_process(args, env, input ? *input : state());
+  }
+};
+
+std::vector<std::string> standard_args() {
+  std::vector<std::string> args = {"create-container", "--library-dir", libdir,
+                                   "--link", libdir + "/libnvrunctest.so.1=libnvrunctest.so.1.2.3",
+                                   "--link", libdir + "/libnvrunctest.so=libnvrunctest.so.1"};
+  if (!nvrunc::test::is_root()) args.push_back("--no-ldconfig");
+  return args;
+}
+
+bool one_error_line(const nvrunc::test::ProcessResult& r) {
+  return r.exit_code() == 1 && r.out.empty() && r.err.starts_with("nvrunc-hook: ") &&
+         r.err.find('\n') == r.err.size() - 1;
+}
+
+} // namespace
+
+TEST_CASE("hook: links, ld.so.conf and cache", "[hook][component]") {
+  Bundle b;
+  auto r = b.hook(standard_args());
+  INFO(r.err);
+  REQUIRE(r.exit_code() == 0);
+  CHECK(r.out.empty());
+  CHECK(r.err.empty());
+  CHECK(fs::read_symlink(b.root / "usr/lib/x86_64-linux-gnu/libnvrunctest.so.1") == "libnvrunctest.so.1.2.3");
+  CHECK(fs::read_symlink(b.root / "usr/lib/x86_64-linux-gnu/libnvrunctest.so") == "libnvrunctest.so.1");
+  CHECK(nvrunc::test::read_text(b.root / "etc/ld.so.conf.d/00-nvrunc.conf") == libdir + "\n");
+  CHECK(nvrunc::test::read_text(b.root / "etc/ld.so.conf") == "include /etc/ld.so.conf.d/*.conf\n");
+  if (!nvrunc::test::is_root()) {
+    WARN("not root: ldconfig not run");
+    return;
+  }
+  auto cache = run_process({"/sbin/ldconfig", "-p", "-C", (b.root / "etc/ld.so.cache").string()}, {}, "");
+  CHECK(cache.out.find("libnvrunctest.so.1 (libc6,x86-64) => " + libdir + "/libnvrunctest.so.1") != std::string::npos);
+  // Idempotent: a second run (runc retrying, or a restart) succeeds and changes nothing visible.
+  auto again = b.hook(standard_args());
+  CHECK(again.exit_code() == 0);
+  CHECK(again.err.empty());
+}
+
+TEST_CASE("hook: a link that cannot be made is a warning", "[hook][component]") {
+  Bundle b;
+  fs::create_directories(b.root / "usr/lib/x86_64-linux-gnu/libnvrunctest.so");
+  auto r = b.hook(standard_args());
+  INFO(r.err);
+  CHECK(r.exit_code() == 0);
+  CHECK(r.err.starts_with("nvrunc-hook: warning: skip link `" + libdir + "/libnvrunctest.so`"));
+  CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+  CHECK(fs::is_symlink(b.root / "usr/lib/x86_64-linux-gnu/libnvrunctest.so.1"));
+}
+
+TEST_CASE("hook: a hostile rootfs cannot redirect writes to the host", "[hook][component]") {
+  Bundle b;
+  // Both directories the hook writes to point at the host sentinel; inside the root they lead to
+  // <root>/<sentinel path>, where the image keeps its libraries.
+  const fs::path inside = b.root / b.sentinel.relative_path();
+  fs::create_directories(inside);
+  fs::rename(b.root / "usr/lib/x86_64-linux-gnu/libnvrunctest.so.1.2.3", inside / "libnvrunctest.so.1.2.3");
+  fs::remove_all(b.root / "usr/lib/x86_64-linux-gnu");
+  fs::create_directory_symlink("../../../../../../../../.." + b.sentinel.string(), b.root / "usr/lib/x86_64-linux-gnu");
+  fs::create_directory_symlink(b.sentinel, b.root / "etc");
+  auto r = b.hook(standard_args());
+  INFO(r.err);
+  CHECK(r.exit_code() == 0);
+  CHECK(nvrunc::test::tree(b.sentinel).empty());
+  CHECK(fs::read_symlink(inside / "libnvrunctest.so.1") == "libnvrunctest.so.1.2.3");
+  CHECK(nvrunc::test::read_text(inside / "ld.so.conf.d/00-nvrunc.conf") == libdir + "\n");
+  if (nvrunc::test::is_root()) CHECK(fs::is_regular_file(inside / "ld.so.cache"));
+}
+
+TEST_CASE("hook: failures are one line on stderr and exit 1", "[hook][component]") {
+  Bundle b;
+  const std::string garbage = "{not json";
+  const std::string no_bundle = R"({"id":"x","bundle":")" + (b.dir.path() / "missing").string() + R"("})";
+  CHECK(one_error_line(b.hook(standard_args(), hook_env, &garbage)));
+  CHECK(one_error_line(b.hook(standard_args(), hook_env, &no_bundle)));
+  CHECK(one_error_line(b.hook({"create-container", "--link", "relative=x"})));
+  CHECK(one_error_line(b.hook({})));
+  // ld.so itself complains first about a preload it cannot load; our line is the last one.
+  for (const char* var : {"LD_PRELOAD=/proc/self/cwd/poc.so", "LD_LIBRARY_PATH=/x", "LD_AUDIT=/x.so",
+                          "GLIBC_TUNABLES=glibc.malloc.check=3"}) {
+    auto r = b.hook(standard_args(), {"PATH=/bin", var});
+    INFO(r.err);
+    CHECK(r.exit_code() == 1);
+    auto ours = r.err.rfind("nvrunc-hook: ");
+    REQUIRE(ours != std::string::npos);
+    CHECK(r.err.find('\n', ours) == r.err.size() - 1);
+    CHECK(r.err.find("CVE-2025-23266", ours) != std::string::npos);
+    CHECK_FALSE(fs::exists(b.root / "etc"));
+  }
+  if (!nvrunc::test::is_root()) {
+    auto r = b.hook({"create-container", "--library-dir", libdir}); // chroot is refused to non-root
+    INFO(r.err);
+    CHECK(one_error_line(r));
+  } else {
+    auto r = b.hook({"create-container", "--ldconfig", "/nonexistent/ldconfig"});
+    INFO(r.err);
+    CHECK(one_error_line(r));
+    CHECK(r.err.find("/nonexistent/ldconfig") != std::string::npos);
+  }
+}
+
+TEST_CASE("hook: unknown subcommands pass, --help documents", "[hook][component]") {
+  Bundle b;
+  auto unknown = b.hook({"update-ldcache", "--folder", "/x"});
+  CHECK(unknown.exit_code() == 0);
+  CHECK(unknown.err.find("warning: ignoring unknown subcommand `update-ldcache`") != std::string::npos);
+  auto help = b.hook({"--help"});
+  CHECK(help.exit_code() == 0);
+  CHECK(help.out.find("--library-dir") != std::string::npos);
+  auto version = b.hook({"--version"});
+  CHECK(version.exit_code() == 0);
+  CHECK(version.out.starts_with("nvrunc-hook "));
+}

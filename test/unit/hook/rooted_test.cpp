@@ -1,0 +1,202 @@
+// os::RootDir against hostile trees: absolute symlinks to the host, ".." climbs, links to the rootfs'
+// own host path, loops, dangling links. A host "sentinel" directory next to the rootfs is the target
+// of every escape attempt; it must never change. Each case runs with openat2 and the user-space walk.
+#include <catch2/catch.hpp>
+#include <fcntl.h>
+#include <sys/mount.h>
+
+#include "nvrunc/os/rooted.hpp"
+#include "support.hpp"
+
+using namespace nvrunc;
+using namespace nvrunc::os;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Hostile {
+  test::TempDir dir;
+  fs::path root = dir.path() / "rootfs";
+  fs::path sentinel = dir.path() / "sentinel";
+  fs::path inside_sentinel = root / sentinel.relative_path(); // where "/<sentinel path>" lands in the root
+
+  Hostile() {
+    fs::create_directories(root / "usr/lib");
+    fs::create_directories(sentinel);
+    test::write_text(sentinel / "victim", "host\n");
+    test::write_text(root / "usr/lib/libreal.so.1", "real\n");
+    const std::string climb = "../../../../../../../../../../../../";
+    fs::create_directory_symlink(sentinel, root / "etc");                                   // absolute, to the host
+    fs::create_directory_symlink(climb + sentinel.relative_path().string(), root / "usr/lib/x86_64-linux-gnu");
+    fs::create_directory_symlink(climb, root / "climb");
+    fs::create_directory_symlink(root, root / "self");                                      // the rootfs' host path
+    fs::create_directory_symlink("/usr/lib", root / "lib64");                                // legit, absolute
+    fs::create_symlink(sentinel / "victim", root / "victim-link");
+    fs::create_symlink(climb + (sentinel / "victim").relative_path().string(), root / "usr/lib/victim-rel");
+    fs::create_directory_symlink(sentinel / "newdir", root / "dangling");
+    fs::create_symlink("/loop2", root / "loop1");
+    fs::create_symlink("/loop1", root / "loop2");
+  }
+
+  RootDir open(Resolver resolver) const {
+    auto r = RootDir::open(root.string(), resolver);
+    REQUIRE(r);
+    return std::move(*r);
+  }
+
+  void check_sentinel() const {
+    CHECK(test::tree(sentinel) == std::set<std::string>{"victim"});
+    CHECK(test::read_text(sentinel / "victim") == "host\n");
+  }
+};
+
+std::string read_fd(const UniqueFd& fd) {
+  char buf[256];
+  ssize_t n = ::pread(fd.get(), buf, sizeof buf, 0);
+  return n > 0 ? std::string(buf, static_cast<size_t>(n)) : "";
+}
+
+bool no_temp_files(const fs::path& dir) {
+  for (auto& e : fs::directory_iterator(dir))
+    if (e.path().filename().string().starts_with(".nvrunc-")) return false;
+  return true;
+}
+
+} // namespace
+
+TEST_CASE("rooted: lookups never leave the root", "[rooted][component]") {
+  auto resolver = GENERATE(Resolver::automatic, Resolver::walk);
+  Hostile t;
+  auto root = t.open(resolver);
+  const std::vector<std::string> escapes = {"/etc/victim", "/victim-link", "/usr/lib/victim-rel", "/self/usr/lib/libreal.so.1",
+                           "/climb" + (t.sentinel / "victim").string(),
+                           "/../../../../../.." + (t.sentinel / "victim").string()};
+  for (const auto& path : escapes) {
+    INFO(path);
+    auto fd = root.open_at(path, O_RDONLY);
+    REQUIRE_FALSE(fd);
+    CHECK(fd.error().code() == Errc::not_found);
+    CHECK(root.exists(path) == false);
+  }
+  // Clamped, not refused: absolute links and climbs resolve against the rootfs.
+  for (const char* path : {"/usr/lib/libreal.so.1", "/lib64/libreal.so.1", "/climb/usr/lib/libreal.so.1",
+                           "/lib64/../lib/libreal.so.1", "../../usr/./lib//libreal.so.1"}) {
+    INFO(path);
+    auto fd = root.open_at(path, O_RDONLY);
+    REQUIRE(fd);
+    CHECK(read_fd(*fd) == "real\n");
+  }
+  auto loop = root.open_at("/loop1", O_RDONLY);
+  REQUIRE_FALSE(loop);
+  CHECK(loop.error().code() == Errc::unsafe_path);
+  auto link = root.open_at("/victim-link", O_PATH | O_NOFOLLOW); // the link itself, not its target
+  REQUIRE(link);
+  struct stat st;
+  REQUIRE(::fstat(link->get(), &st) == 0);
+  CHECK(S_ISLNK(st.st_mode));
+  auto lib64 = root.stat("/lib64");
+  REQUIRE(lib64);
+  CHECK(S_ISDIR(lib64->st_mode));
+  t.check_sentinel();
+}
+
+TEST_CASE("rooted: mkdir_all and write_file through hostile links stay inside", "[rooted][component]") {
+  auto resolver = GENERATE(Resolver::automatic, Resolver::walk);
+  Hostile t;
+  auto root = t.open(resolver);
+  auto made = root.mkdir_all("/etc/ld.so.conf.d", 0755);
+  REQUIRE(made);
+  REQUIRE(fs::is_directory(t.inside_sentinel / "ld.so.conf.d"));
+  CHECK((fs::status(t.inside_sentinel / "ld.so.conf.d").permissions() & fs::perms::all) == fs::perms(0755));
+  REQUIRE(root.write_file("/etc/ld.so.conf.d/00-nvrunc.conf", "/usr/lib/x86_64-linux-gnu\n", 0644));
+  CHECK(test::read_text(t.inside_sentinel / "ld.so.conf.d/00-nvrunc.conf") == "/usr/lib/x86_64-linux-gnu\n");
+  CHECK((fs::status(t.inside_sentinel / "ld.so.conf.d/00-nvrunc.conf").permissions() & fs::perms::all) ==
+        fs::perms(0644));
+  CHECK(no_temp_files(t.inside_sentinel / "ld.so.conf.d"));
+
+  // Writing "over" a link to a host file replaces the link, not the host file.
+  REQUIRE(root.write_file("/victim-link", "evil\n", 0644));
+  CHECK(fs::is_regular_file(fs::symlink_status(t.root / "victim-link")));
+
+  REQUIRE(root.mkdir_all("/dangling/sub", 0755)); // a dangling link to the host: its target made inside
+  CHECK(fs::is_directory(t.inside_sentinel / "newdir/sub"));
+  CHECK_FALSE(root.mkdir_all("/usr/lib/libreal.so.1/x", 0755)); // a file in the way
+  REQUIRE(root.open_at("/etc/new", O_CREAT | O_WRONLY, 0644)); // O_CREAT through /etc -> <host path>
+  CHECK(fs::is_regular_file(t.inside_sentinel / "new"));
+  CHECK_FALSE(root.write_file("/", "x", 0644));
+  CHECK_FALSE(root.write_file("/usr/..", "x", 0644));
+  t.check_sentinel();
+}
+
+TEST_CASE("rooted: replace_symlink", "[rooted][component]") {
+  auto resolver = GENERATE(Resolver::automatic, Resolver::walk);
+  Hostile t;
+  auto root = t.open(resolver);
+  const fs::path libdir = t.inside_sentinel; // /usr/lib/x86_64-linux-gnu climbs to /<sentinel> in the root
+  REQUIRE(root.mkdir_all("/usr/lib/x86_64-linux-gnu", 0755));
+  auto created = root.replace_symlink("/usr/lib/x86_64-linux-gnu/libnvrunctest.so.1", "libnvrunctest.so.1.2.3");
+  REQUIRE(created);
+  CHECK(*created);
+  CHECK(fs::read_symlink(libdir / "libnvrunctest.so.1") == "libnvrunctest.so.1.2.3");
+
+  SECTION("the same target is left alone") {
+    struct stat before, after;
+    REQUIRE(::lstat((libdir / "libnvrunctest.so.1").c_str(), &before) == 0);
+    auto again = root.replace_symlink("/usr/lib/x86_64-linux-gnu/libnvrunctest.so.1", "libnvrunctest.so.1.2.3");
+    REQUIRE(again);
+    CHECK_FALSE(*again);
+    REQUIRE(::lstat((libdir / "libnvrunctest.so.1").c_str(), &after) == 0);
+    CHECK(before.st_ino == after.st_ino);
+  }
+  SECTION("a link with another target and a regular file are replaced") {
+    REQUIRE(root.replace_symlink("/usr/lib/x86_64-linux-gnu/libnvrunctest.so.1", "other"));
+    CHECK(fs::read_symlink(libdir / "libnvrunctest.so.1") == "other");
+    REQUIRE(root.replace_symlink("/usr/lib/libreal.so.1", "libreal.so.1.0"));
+    CHECK(fs::read_symlink(t.root / "usr/lib/libreal.so.1") == "libreal.so.1.0");
+  }
+  SECTION("a final link to a host file is replaced itself") {
+    REQUIRE(root.replace_symlink("/victim-link", "x"));
+    CHECK(fs::read_symlink(t.root / "victim-link") == "x");
+  }
+  SECTION("a directory is in the way") {
+    fs::create_directories(t.root / "usr/lib/libdir.so");
+    auto r = root.replace_symlink("/usr/lib/libdir.so", "x");
+    REQUIRE_FALSE(r);
+    CHECK(r.error().code() == Errc::unsupported);
+    CHECK(fs::is_directory(fs::symlink_status(t.root / "usr/lib/libdir.so")));
+  }
+  SECTION("bad input") {
+    CHECK_FALSE(root.replace_symlink("/usr/lib/x", ""));
+    CHECK_FALSE(root.replace_symlink("/", "x"));
+    CHECK_FALSE(root.replace_symlink("/missing-dir/x", "y"));
+  }
+  CHECK(no_temp_files(libdir));
+  CHECK(no_temp_files(t.root / "usr/lib"));
+  t.check_sentinel();
+}
+
+TEST_CASE("rooted: openat2 refuses magic links", "[rooted][component]") {
+  auto root = RootDir::open("/");
+  REQUIRE(root);
+  auto fd = root->open_at("/proc/self/root/etc", O_PATH);
+  if (fd) WARN("openat2 unavailable: the walk reads /proc/self/root as the text \"/\", still inside the root");
+  else CHECK(fd.error().code() == Errc::unsafe_path);
+}
+
+TEST_CASE("rooted: a mount point cannot be replaced (root only)", "[rooted][component]") {
+  if (!test::is_root()) {
+    WARN("not root: skipping the bind-mount case");
+    return;
+  }
+  Hostile t;
+  auto root = t.open(Resolver::automatic);
+  test::write_text(t.root / "usr/lib/mounted.so", "in image\n");
+  REQUIRE(::mount((t.sentinel / "victim").c_str(), (t.root / "usr/lib/mounted.so").c_str(), nullptr, MS_BIND,
+                  nullptr) == 0);
+  auto r = root.replace_symlink("/usr/lib/mounted.so", "x");
+  ::umount2((t.root / "usr/lib/mounted.so").c_str(), MNT_DETACH);
+  REQUIRE_FALSE(r);
+  CHECK(r.error().sys_errno() == EBUSY);
+  CHECK(no_temp_files(t.root / "usr/lib"));
+  t.check_sentinel();
+}

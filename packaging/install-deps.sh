@@ -1,17 +1,24 @@
 #!/usr/bin/env bash
 # Installs what nvrunc needs from Debian's archive (Debian 12 or later, as root).
 #   packaging/install-deps.sh          build dependencies only
-#   packaging/install-deps.sh --test   also the container tools the integration tests drive
+#   packaging/install-deps.sh --demo   also what the demo runs (runc, busybox-static, jq)
+#   packaging/install-deps.sh --test   also every tool the integration tests drive
 set -euo pipefail
 
 build_pkgs=(cmake g++ make pkg-config libc-bin binutils
   nlohmann-json3-dev libcap-dev libseccomp-dev libcli11-dev libfmt-dev
   catch2 libtomlplusplus-dev libexpected-dev)
+demo_pkgs=(runc busybox-static jq)
 test_pkgs=(runc crun containerd podman busybox-static jq python3 python3-jsonschema
   python3-yaml python3-grpcio python3-grpc-tools uidmap)
 
 want=("${build_pkgs[@]}")
-[[ "${1:-}" == "--test" ]] && want+=("${test_pkgs[@]}")
+case "${1:-}" in
+  "") ;;
+  --demo) want+=("${demo_pkgs[@]}") ;;
+  --test) want+=("${test_pkgs[@]}") ;;
+  *) echo "usage: $0 [--demo|--test]" >&2; exit 2 ;;
+esac
 
 missing=()
 for p in "${want[@]}"; do

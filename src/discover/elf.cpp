@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstring>
 #include <optional>
 #include <vector>
 
@@ -88,6 +89,12 @@ Result<std::string> read_soname(const std::string& host_path) {
   if (ident[EI_CLASS] == ELFCLASS64) return soname_of<Elf64_Ehdr, Elf64_Phdr, Elf64_Dyn>(r);
   if (ident[EI_CLASS] == ELFCLASS32) return soname_of<Elf32_Ehdr, Elf32_Phdr, Elf32_Dyn>(r);
   return fail(Errc::invalid_argument, "read ELF `" + host_path + "`: unknown ELF class");
+}
+
+bool is_elf_file(const std::string& host_path) {
+  os::UniqueFd fd(::open(host_path.c_str(), O_RDONLY | O_CLOEXEC));
+  unsigned char magic[SELFMAG];
+  return fd.valid() && ::pread(fd.get(), magic, SELFMAG, 0) == SELFMAG && std::memcmp(magic, ELFMAG, SELFMAG) == 0;
 }
 
 } // namespace nvrunc::discover

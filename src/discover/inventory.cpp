@@ -137,10 +137,18 @@ Result<void> discover_libraries(const HostFs& fs, const DiscoverOptions& options
 
 void discover_binaries(const HostFs& fs, const DiscoverOptions& options, Inventory& inv) {
   for (const auto& bin : driver_binaries()) {
+    std::vector<std::string> rejected; // /bin and /usr/bin are often one directory: say it once
     for (const auto& dir : options.binary_search_paths) {
       auto real = fs.resolve_driver_path(dir + "/" + std::string(bin.name));
       if (!real || !fs.is_executable(*real)) continue;
-      inv.binaries.push_back({std::string(bin.name), bin.capability, *real, fs.driver_host_path(*real)});
+      const std::string host = fs.driver_host_path(*real);
+      if (!is_elf_file(host)) {
+        if (std::find(rejected.begin(), rejected.end(), host) == rejected.end())
+          inv.warnings.push_back("skipping `" + host + "`: not an ELF executable (a wrapper script?)");
+        rejected.push_back(host);
+        continue;
+      }
+      inv.binaries.push_back({std::string(bin.name), bin.capability, *real, host});
       break;
     }
   }

@@ -60,7 +60,7 @@ scratch_cleanup() {
 make_rootfs() {
   local root=$1 lib=/lib/x86_64-linux-gnu applet
   mkdir -p "$root"/{bin,dev,proc,sys,tmp,etc,lib64,usr/bin,usr/local/bin,usr/lib/x86_64-linux-gnu} "$root$lib"
-  cp /bin/busybox "$root/bin/busybox"
+  cp "${BUSYBOX:-/bin/busybox}" "$root/bin/busybox"
   for applet in $("$root/bin/busybox" --list); do
     [[ $applet == busybox ]] || ln -sf busybox "$root/bin/$applet"
   done
@@ -74,17 +74,35 @@ make_rootfs() {
   return 0
 }
 
+# add_libs_for ROOT BINARY...: copies the shared libraries the binaries need (as ldd resolves them on
+# this host) into ROOT, except the NVIDIA ones nvrunc injects. For real driver binaries.
+add_libs_for() {
+  local root=$1 bin lib; shift
+  for bin in "$@"; do
+    ldd "$bin" 2>/dev/null | awk '/=> \//{print $3} /^\t\/.*ld-linux/{print $1}' | while read -r lib; do
+      case "$(basename "$lib")" in libnvidia*|libcuda*) continue ;; esac
+      mkdir -p "$root$(dirname "$lib")"
+      [[ -e $root$lib ]] || cp -L "$lib" "$root$lib"
+    done
+  done
+}
+
 # make_bundle DIR SCRIPT [ENV...]: a runc spec whose process runs `sh -c SCRIPT` with ENV.
 make_bundle() {
   local bundle=$1 script=$2; shift 2
   mkdir -p "$bundle"
   [[ -d $bundle/rootfs ]] || make_rootfs "$bundle/rootfs"
   (cd "$bundle" && rm -f config.json && runc spec)
-  local env_json
-  env_json=$(printf '%s\n' "PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin" "$@" | jq -R . | jq -s .)
-  jq --arg s "$script" --argjson env "$env_json" \
-    '.process.terminal = false | .process.args = ["sh", "-c", $s] | .process.env = $env' \
-    "$bundle/config.json" >"$bundle/config.json.new" && mv "$bundle/config.json.new" "$bundle/config.json"
+  # python3 rather than jq: the real-GPU smoke runs on hosts where nothing can be installed.
+  python3 - "$bundle/config.json" "$script" "PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin" "$@" <<'PY'
+import json, sys
+path, script, env = sys.argv[1], sys.argv[2], sys.argv[3:]
+with open(path) as f:
+    spec = json.load(f)
+spec["process"].update(terminal=False, args=["sh", "-c", script], env=env)
+with open(path, "w") as f:
+    json.dump(spec, f, indent="\t")
+PY
 }
 
 # make_node DIR [GPUS]: a simulated GPU node; prints nothing, sets NVRUNC_CONFIG.
@@ -94,4 +112,4 @@ make_node() {
 }
 
 # uuid_of NODE INDEX: the UUID the simulated node gave GPU INDEX.
-uuid_of() { jq -r --argjson i "$2" '.gpus[] | select(.index == $i) | .uuid' "$1/mock-driver.json"; }
+uuid_of() { python3 -c 'import json,sys; print(next(g["uuid"] for g in json.load(open(sys.argv[1]))["gpus"] if g["index"] == int(sys.argv[2])))' "$1/mock-driver.json" "$2"; }

@@ -12,4 +12,9 @@ namespace nvrunc::discover {
 // Fails (Errc::invalid_argument) when the file is not a well-formed ELF shared object.
 Result<std::string> read_soname(const std::string& host_path);
 
+// Whether the file starts with the ELF magic. Driver binaries must be ELF: a wrapper script
+// (`exec /usr/local/nvidia/bin/nvidia-smi`) would run inside the container, where its target
+// does not exist.
+bool is_elf_file(const std::string& host_path);
+
 } // namespace nvrunc::discover

@@ -130,3 +130,35 @@ TEST_CASE("config: NVRUNC_CONFIG is honoured, and a missing named file is an err
   CHECK(missing.error().what().find("NVRUNC_CONFIG") != std::string::npos);
   ::unsetenv("NVRUNC_CONFIG");
 }
+
+TEST_CASE("config: the shipped config/config.toml documents the true defaults", "[config]") {
+  const std::string shipped = test::read_file(std::string(NVRUNC_SOURCE_DIR) + "/config/config.toml");
+  REQUIRE_FALSE(shipped.empty());
+  auto as_is = config::parse(shipped, "config.toml");
+  REQUIRE(as_is);
+  // Uncomment every "#key = value" line: the result must still be the defaults.
+  std::string uncommented;
+  for (const auto& line : test::split_lines(shipped)) {
+    bool setting = line.size() > 1 && line[0] == '#' && line[1] != ' ' && line.find(" = ") != std::string::npos;
+    uncommented += (setting ? line.substr(1) : line) + "\n";
+  }
+  auto explicit_defaults = config::parse(uncommented, "config.toml");
+  REQUIRE(explicit_defaults);
+  const config::Config d;
+  for (const auto* c : {&*as_is, &*explicit_defaults}) {
+    CHECK(c->runtimes == d.runtimes);
+    CHECK(c->accept_envvar_unprivileged == d.accept_envvar_unprivileged);
+    CHECK(c->accept_volume_mounts == d.accept_volume_mounts);
+    CHECK(c->disable_require == d.disable_require);
+    CHECK(c->supported_capabilities == d.supported_capabilities);
+    CHECK(c->driver_root == d.driver_root);
+    CHECK(c->effective_dev_root() == d.effective_dev_root());
+    CHECK(c->proc_root == d.proc_root);
+    CHECK(c->ldcache == d.ldcache);
+    CHECK(c->ldconfig == d.ldconfig);
+    CHECK(c->binary_search_paths == d.binary_search_paths);
+    CHECK(c->hook_path == d.hook_path);
+    CHECK(c->log_level == d.log_level);
+    CHECK(c->log_file == d.log_file);
+  }
+}

@@ -1,0 +1,168 @@
+// Discovery against driver roots on disk: fake ones built here (no root needed) and, as root, a
+// full simulated node from nvrunc-ctl mock-driver.
+#include <catch2/catch.hpp>
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+
+#include "nvrunc/discover/driver_files.hpp"
+#include "nvrunc/discover/inventory.hpp"
+#include "nvrunc/mock/assets.hpp"
+#include "nvrunc/mock/mock_driver.hpp"
+#include "test_util.hpp"
+
+using namespace nvrunc;
+
+namespace {
+
+const std::string version = "550.54.15";
+const std::string libdir = "/usr/lib/x86_64-linux-gnu";
+
+void write_library(const std::string& path, const std::string& soname) {
+  auto image = mock::patch_soname(mock::asset_bytes(mock::Asset::stub_library), soname);
+  REQUIRE(image);
+  test::write_file(path, *image);
+}
+
+void write_executable(const std::string& path, const std::string& content) {
+  test::write_file(path, content);
+  ::chmod(path.c_str(), 0755);
+}
+
+// A driver root with two GPUs (listed out of bus order), libcuda and libnvidia-ml of the running
+// driver, a stale libcuda of an older driver later in the cache, a wrapper-script nvidia-smi in
+// /usr/bin and the real one in /usr/local/nvidia/bin. No device nodes: those need root.
+std::string make_fake_root(const test::TempDir& dir) {
+  const std::string r = dir.path();
+  test::write_file(r + "/proc/driver/nvidia/version",
+                   "NVRM version: NVIDIA UNIX x86_64 Kernel Module  " + version + "  Tue Mar  5 22:23:56 UTC 2024\n");
+  test::write_file(r + "/proc/driver/nvidia/gpus/0000:47:00.0/information",
+                   "Model: \t\t NVIDIA A100\nGPU UUID: \t GPU-bbbbbbbb-0000-0000-0000-000000000000\nBus Location: \t 0000:47:00.0\nDevice Minor: \t 3\n");
+  test::write_file(r + "/proc/driver/nvidia/gpus/0000:07:00.0/information",
+                   "Model: \t\t NVIDIA A100\nGPU UUID: \t GPU-aaaaaaaa-0000-0000-0000-000000000000\nBus Location: \t 0000:07:00.0\nDevice Minor: \t 5\n");
+  test::write_file(r + "/proc/driver/nvidia/gpus/0000:99:00.0/information", "Model: \t\t broken\n");
+  test::write_file(r + "/proc/devices", "Character devices:\n  1 mem\n195 nvidia\n507 nvidia-uvm\n\nBlock devices:\n  7 loop\n");
+  write_library(r + libdir + "/libcuda.so." + version, "libcuda.so.1");
+  write_library(r + libdir + "/libnvidia-ml.so." + version, "libnvidia-ml.so.1");
+  write_library(r + "/opt/old/libcuda.so.470.1.2", "libcuda.so.1");
+  test::write_file(r + "/etc/ld.so.conf", libdir + "\n/opt/old\n");
+  REQUIRE(test::sh("ldconfig -r " + r + " 2>/dev/null") == 0);
+  write_executable(r + "/usr/bin/nvidia-smi", "#!/bin/sh\nexec /usr/local/nvidia/bin/nvidia-smi \"$@\"\n");
+  test::write_file(r + "/usr/local/nvidia/bin/nvidia-smi", std::string(mock::asset_bytes(mock::Asset::smi_binary)));
+  ::chmod((r + "/usr/local/nvidia/bin/nvidia-smi").c_str(), 0755);
+  return r;
+}
+
+discover::DiscoverOptions options() {
+  discover::DiscoverOptions o;
+  o.binary_search_paths = {"/usr/bin", "/bin", "/usr/local/nvidia/bin"};
+  return o;
+}
+
+// Device nodes as a test wants them, without mknod.
+class FakeNodes : public discover::HostFs {
+public:
+  using HostFs::HostFs;
+  Result<std::optional<discover::NodeInfo>> stat_node(std::string_view path) const override {
+    if (path == "/dev/nvidia5") return std::optional<discover::NodeInfo>(discover::NodeInfo{'c', 1, 3, 0666, 0, 0});
+    if (path == "/dev/nvidiactl") return std::optional<discover::NodeInfo>(discover::NodeInfo{'c', 195, 255, 0660, 0, 44});
+    return std::optional<discover::NodeInfo>();
+  }
+};
+
+} // namespace
+
+TEST_CASE("discover: a fake driver root", "[discover]") {
+  test::TempDir dir;
+  const std::string r = make_fake_root(dir);
+  discover::HostFs fs({r, r, r + "/proc"});
+  auto inv = discover::discover(fs, options());
+  REQUIRE(inv);
+  CHECK(inv->driver_version == version);
+  REQUIRE(inv->gpus.size() == 2); // the incomplete one is skipped with a note
+  CHECK(inv->gpus[0].bus_id == "00000000:07:00.0");
+  CHECK(inv->gpus[0].index == 0);
+  CHECK(inv->gpus[0].minor == 5);
+  CHECK(inv->gpus[1].uuid == "GPU-bbbbbbbb-0000-0000-0000-000000000000");
+  CHECK(inv->gpus[1].node.path == "/dev/nvidia3");
+  CHECK_FALSE(inv->gpus[1].node.on_host); // described from the numbers: runc creates it
+  REQUIRE(inv->uvm);
+  CHECK(inv->uvm->major == 507);
+  CHECK(inv->uvm_tools->minor == 1);
+  REQUIRE(inv->libraries.size() == 2);
+  CHECK(inv->libraries[0].prefix == "libnvidia-ml.so");
+  CHECK(inv->libraries[0].soname == "libnvidia-ml.so.1");
+  CHECK(inv->libraries[1].path == libdir + "/libcuda.so." + version); // the stale 470 one is skipped
+  CHECK(inv->libraries[1].host_path == r + libdir + "/libcuda.so." + version);
+  REQUIRE(inv->binaries.size() == 1);
+  CHECK(inv->binaries[0].path == "/usr/local/nvidia/bin/nvidia-smi"); // the wrapper script is not taken
+  const auto& w = inv->warnings;
+  auto has = [&](const std::string& s) {
+    return std::any_of(w.begin(), w.end(), [&](const std::string& x) { return x.find(s) != std::string::npos; });
+  };
+  CHECK(has("not from driver 550.54.15"));
+  CHECK(has("not an ELF executable"));
+  CHECK(has("incomplete information file"));
+  CHECK(std::count_if(w.begin(), w.end(), [](auto& x) { return x.find("ELF") != std::string::npos; }) == 1);
+}
+
+TEST_CASE("discover: host nodes are checked against NVIDIA's numbers", "[discover]") {
+  test::TempDir dir;
+  const std::string r = make_fake_root(dir);
+  FakeNodes fs({r, r, r + "/proc"});
+  auto inv = discover::discover(fs, options());
+  REQUIRE(inv);
+  CHECK(inv->nvidiactl->on_host);
+  CHECK(inv->nvidiactl->mode == 0660);
+  CHECK(inv->nvidiactl->gid == 44);
+  CHECK(inv->nvidiactl->problem.empty());
+  CHECK(inv->gpus[0].node.problem == "host node `/dev/nvidia5` is c 1:3, expected c 195:5");
+}
+
+TEST_CASE("discover: no driver, no cache", "[discover]") {
+  test::TempDir dir;
+  discover::HostFs empty({dir.path(), dir.path(), dir.path() + "/proc"});
+  auto none = discover::discover(empty, options());
+  REQUIRE(none);
+  CHECK_FALSE(none->driver_loaded());
+  test::write_file(dir.path() + "/proc/driver/nvidia/version", "NVRM version: NVIDIA UNIX x86_64 Kernel Module  1.2.3  x\n");
+  auto nocache = discover::discover(empty, options());
+  REQUIRE(nocache);
+  CHECK(nocache->libraries.empty());
+  CHECK_FALSE(nocache->warnings.empty());
+  test::write_file(dir.path() + "/etc/ld.so.cache", "garbage");
+  auto corrupt = discover::discover(empty, options());
+  REQUIRE_FALSE(corrupt); // a corrupt cache is an error, not "no libraries"
+}
+
+TEST_CASE("discover: a simulated node (nvrunc-ctl mock-driver)", "[discover][root]") {
+  if (::geteuid() != 0) {
+    WARN("skipped: building a simulated node needs root (device nodes)");
+    return;
+  }
+  test::TempDir dir;
+  mock::NodeSpec spec;
+  spec.root = dir.path() + "/node";
+  spec.gpus = 3;
+  auto report = mock::build_node(spec);
+  REQUIRE(report);
+  discover::HostFs fs({spec.root, spec.root, spec.root + "/proc"});
+  auto inv = discover::discover(fs, {"/etc/ld.so.cache", {"/usr/bin"}});
+  REQUIRE(inv);
+  auto desc = nlohmann::json::parse(test::read_file(spec.root + "/mock-driver.json"));
+  CHECK(inv->driver_version == "550.54.15");
+  REQUIRE(inv->gpus.size() == 3);
+  for (const auto& g : inv->gpus) {
+    CHECK(g.uuid == desc["gpus"][g.index]["uuid"]);
+    CHECK(g.node.on_host);
+    CHECK(g.node.problem.empty());
+  }
+  CHECK(inv->uvm->major == desc["uvm_major"]);
+  CHECK(inv->nvidiactl->on_host);
+  CHECK(inv->libraries.size() == discover::driver_libraries().size());
+  for (const auto& l : inv->libraries) CHECK_FALSE(l.soname.empty());
+  CHECK(inv->binaries.size() == 5);
+  CHECK(inv->warnings.empty());
+}

@@ -17,19 +17,52 @@ namespace {
 
 constexpr size_t max_program_headers = 256;
 constexpr size_t max_dynamic_entries = 4096;
+constexpr size_t max_soname = 256;
 
-struct Reader {
-  int fd;
-  const std::string& path;
+// Where the ELF bytes come from: a file read with pread (a 90 MB libcuda is never read whole), or
+// an image in memory. read_some returns how many bytes it copied.
+class Source {
+public:
+  explicit Source(std::string name) : m_name(std::move(name)) {}
+  virtual ~Source() = default;
+  virtual size_t read_some(void* out, size_t bytes, uint64_t offset) const = 0;
+  const std::string& name() const { return m_name; }
 
   template <class T>
   Result<void> read(T* out, size_t count, uint64_t offset) const {
-    const size_t bytes = sizeof(T) * count;
-    ssize_t n = ::pread(fd, out, bytes, static_cast<off_t>(offset));
-    if (n < 0 || static_cast<size_t>(n) != bytes)
-      return fail(Errc::invalid_argument, "read ELF `" + path + "`: truncated");
+    if (read_some(out, sizeof(T) * count, offset) != sizeof(T) * count)
+      return fail(Errc::invalid_argument, "read ELF `" + m_name + "`: truncated");
     return {};
   }
+
+private:
+  std::string m_name;
+};
+
+class FileSource final : public Source {
+public:
+  FileSource(int fd, const std::string& path) : Source(path), m_fd(fd) {}
+  size_t read_some(void* out, size_t bytes, uint64_t offset) const override {
+    ssize_t n = ::pread(m_fd, out, bytes, static_cast<off_t>(offset));
+    return n < 0 ? 0 : static_cast<size_t>(n);
+  }
+
+private:
+  int m_fd;
+};
+
+class ImageSource final : public Source {
+public:
+  explicit ImageSource(std::string_view image) : Source("image"), m_image(image) {}
+  size_t read_some(void* out, size_t bytes, uint64_t offset) const override {
+    if (offset >= m_image.size()) return 0;
+    size_t n = std::min<size_t>(bytes, m_image.size() - offset);
+    std::memcpy(out, m_image.data() + offset, n);
+    return n;
+  }
+
+private:
+  std::string_view m_image;
 };
 
 // Maps a virtual address to a file offset through the PT_LOAD segments.
@@ -42,20 +75,17 @@ std::optional<uint64_t> to_offset(const std::vector<Phdr>& phdrs, uint64_t vaddr
 }
 
 template <class Ehdr, class Phdr, class Dyn>
-Result<std::string> soname_of(const Reader& r) {
+Result<std::string> soname_of(const Source& src) {
   Ehdr eh;
-  if (auto ok = r.read(&eh, 1, 0); !ok) return fail(std::move(ok.error()));
+  if (auto ok = src.read(&eh, 1, 0); !ok) return fail(std::move(ok.error()));
   if (eh.e_phnum == 0 || eh.e_phnum > max_program_headers || eh.e_phentsize != sizeof(Phdr))
-    return fail(Errc::invalid_argument, "read ELF `" + r.path + "`: bad program headers");
+    return fail(Errc::invalid_argument, "read ELF `" + src.name() + "`: bad program headers");
   std::vector<Phdr> phdrs(eh.e_phnum);
-  if (auto ok = r.read(phdrs.data(), phdrs.size(), eh.e_phoff); !ok) return fail(std::move(ok.error()));
-  const Phdr* dyn = nullptr;
-  for (const auto& p : phdrs)
-    if (p.p_type == PT_DYNAMIC) dyn = &p;
-  if (!dyn) return std::string();
-  const size_t count = std::min<size_t>(dyn->p_filesz / sizeof(Dyn), max_dynamic_entries);
-  std::vector<Dyn> entries(count);
-  if (auto ok = r.read(entries.data(), count, dyn->p_offset); !ok) return fail(std::move(ok.error()));
+  if (auto ok = src.read(phdrs.data(), phdrs.size(), eh.e_phoff); !ok) return fail(std::move(ok.error()));
+  const auto dyn = std::find_if(phdrs.begin(), phdrs.end(), [](const Phdr& p) { return p.p_type == PT_DYNAMIC; });
+  if (dyn == phdrs.end()) return std::string();
+  std::vector<Dyn> entries(std::min<size_t>(dyn->p_filesz / sizeof(Dyn), max_dynamic_entries));
+  if (auto ok = src.read(entries.data(), entries.size(), dyn->p_offset); !ok) return fail(std::move(ok.error()));
   uint64_t strtab = 0, soname = 0;
   bool has_soname = false;
   for (const auto& d : entries) {
@@ -65,15 +95,22 @@ Result<std::string> soname_of(const Reader& r) {
   }
   if (!has_soname) return std::string();
   auto base = to_offset(phdrs, strtab);
-  if (!base) return fail(Errc::invalid_argument, "read ELF `" + r.path + "`: string table outside the file");
-  char buf[256];
-  ssize_t n = ::pread(r.fd, buf, sizeof buf, static_cast<off_t>(*base + soname));
-  if (n <= 0) return fail(Errc::invalid_argument, "read ELF `" + r.path + "`: truncated");
-  std::string name(buf, static_cast<size_t>(n));
-  auto nul = name.find('\0');
-  if (nul == std::string::npos) return fail(Errc::invalid_argument, "read ELF `" + r.path + "`: SONAME too long");
-  name.resize(nul);
-  return name;
+  if (!base) return fail(Errc::invalid_argument, "read ELF `" + src.name() + "`: string table outside the file");
+  char buf[max_soname];
+  size_t n = src.read_some(buf, sizeof buf, *base + soname);
+  const char* nul = static_cast<const char*>(std::memchr(buf, '\0', n));
+  if (!nul) return fail(Errc::invalid_argument, "read ELF `" + src.name() + "`: bad SONAME");
+  return std::string(buf, static_cast<size_t>(nul - buf));
+}
+
+Result<std::string> soname_from(const Source& src) {
+  unsigned char ident[EI_NIDENT];
+  if (src.read_some(ident, sizeof ident, 0) != EI_NIDENT || std::memcmp(ident, ELFMAG, SELFMAG) != 0 ||
+      ident[EI_DATA] != ELFDATA2LSB)
+    return fail(Errc::invalid_argument, "read ELF `" + src.name() + "`: not a little-endian ELF file");
+  if (ident[EI_CLASS] == ELFCLASS64) return soname_of<Elf64_Ehdr, Elf64_Phdr, Elf64_Dyn>(src);
+  if (ident[EI_CLASS] == ELFCLASS32) return soname_of<Elf32_Ehdr, Elf32_Phdr, Elf32_Dyn>(src);
+  return fail(Errc::invalid_argument, "read ELF `" + src.name() + "`: unknown ELF class");
 }
 
 } // namespace
@@ -81,15 +118,10 @@ Result<std::string> soname_of(const Reader& r) {
 Result<std::string> read_soname(const std::string& host_path) {
   os::UniqueFd fd(::open(host_path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd.valid()) return fail_errno("open `" + host_path + "`");
-  unsigned char ident[EI_NIDENT];
-  if (::pread(fd.get(), ident, sizeof ident, 0) != EI_NIDENT || ident[EI_MAG0] != ELFMAG0 || ident[EI_MAG1] != ELFMAG1 ||
-      ident[EI_MAG2] != ELFMAG2 || ident[EI_MAG3] != ELFMAG3 || ident[EI_DATA] != ELFDATA2LSB)
-    return fail(Errc::invalid_argument, "read ELF `" + host_path + "`: not a little-endian ELF file");
-  Reader r{fd.get(), host_path};
-  if (ident[EI_CLASS] == ELFCLASS64) return soname_of<Elf64_Ehdr, Elf64_Phdr, Elf64_Dyn>(r);
-  if (ident[EI_CLASS] == ELFCLASS32) return soname_of<Elf32_Ehdr, Elf32_Phdr, Elf32_Dyn>(r);
-  return fail(Errc::invalid_argument, "read ELF `" + host_path + "`: unknown ELF class");
+  return soname_from(FileSource(fd.get(), host_path));
 }
+
+Result<std::string> read_soname_from_image(std::string_view image) { return soname_from(ImageSource(image)); }
 
 bool is_elf_file(const std::string& host_path) {
   os::UniqueFd fd(::open(host_path.c_str(), O_RDONLY | O_CLOEXEC));

@@ -1,8 +1,8 @@
 #include "nvrunc/mock/assets.hpp"
 
-#include <elf.h>
-
 #include <cstring>
+
+#include "nvrunc/discover/elf.hpp"
 
 namespace nvrunc::mock {
 
@@ -29,39 +29,6 @@ Result<size_t> find_once(std::string_view image, std::string_view marker, std::s
   if (image.find(marker, at + 1) != std::string_view::npos)
     return fail(Errc::internal, "patch " + std::string(what) + ": marker occurs more than once");
   return at;
-}
-
-// Reads a T at `offset`, failing when it is outside the image.
-template <class T>
-Result<T> read_at(std::string_view image, uint64_t offset) {
-  if (offset > image.size() || image.size() - offset < sizeof(T))
-    return fail(Errc::invalid_argument, "read elf: truncated file");
-  T value;
-  std::memcpy(&value, image.data() + offset, sizeof(T));
-  return value;
-}
-
-Result<Elf64_Shdr> section_header(std::string_view image, const Elf64_Ehdr& eh, unsigned index) {
-  if (index >= eh.e_shnum) return fail(Errc::invalid_argument, "read elf: bad section index");
-  return read_at<Elf64_Shdr>(image, eh.e_shoff + uint64_t(index) * eh.e_shentsize);
-}
-
-Result<std::string> string_at(std::string_view image, const Elf64_Shdr& strtab, uint64_t offset) {
-  if (offset >= strtab.sh_size || strtab.sh_offset > image.size() || image.size() - strtab.sh_offset < strtab.sh_size)
-    return fail(Errc::invalid_argument, "read elf: string outside its table");
-  auto table = image.substr(strtab.sh_offset, strtab.sh_size);
-  auto end = table.find('\0', offset);
-  if (end == std::string_view::npos) return fail(Errc::invalid_argument, "read elf: unterminated string");
-  return std::string(table.substr(offset, end - offset));
-}
-
-Result<Elf64_Ehdr> elf_header(std::string_view image) {
-  NVRUNC_TRY(eh, read_at<Elf64_Ehdr>(image, 0));
-  if (std::memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0 || eh.e_ident[EI_CLASS] != ELFCLASS64 ||
-      eh.e_ident[EI_DATA] != ELFDATA2LSB)
-    return fail(Errc::invalid_argument, "read elf: not a 64-bit little-endian elf file");
-  if (eh.e_shentsize != sizeof(Elf64_Shdr)) return fail(Errc::invalid_argument, "read elf: odd section header size");
-  return eh;
 }
 
 } // namespace
@@ -107,21 +74,6 @@ Result<std::string> patch_description(std::string_view image, std::string_view t
   return out;
 }
 
-// The dynamic section (SHT_DYNAMIC) links to its string table; DT_SONAME is an offset into it.
-Result<std::string> read_soname(std::string_view image) {
-  NVRUNC_TRY(eh, elf_header(image));
-  for (unsigned i = 0; i < eh.e_shnum; ++i) {
-    NVRUNC_TRY(sh, section_header(image, eh, i));
-    if (sh.sh_type != SHT_DYNAMIC) continue;
-    NVRUNC_TRY(strtab, section_header(image, eh, sh.sh_link));
-    for (uint64_t off = 0; off + sizeof(Elf64_Dyn) <= sh.sh_size; off += sizeof(Elf64_Dyn)) {
-      NVRUNC_TRY(dyn, read_at<Elf64_Dyn>(image, sh.sh_offset + off));
-      if (dyn.d_tag == DT_NULL) break;
-      if (dyn.d_tag == DT_SONAME) return string_at(image, strtab, dyn.d_un.d_val);
-    }
-    return std::string();
-  }
-  return std::string();
-}
+Result<std::string> read_soname(std::string_view image) { return discover::read_soname_from_image(image); }
 
 } // namespace nvrunc::mock

@@ -116,7 +116,7 @@ TEST_CASE("config: errors name the file, the key and what is expected", "[config
 
 TEST_CASE("config: NVRUNC_CONFIG is honoured, and a missing named file is an error", "[config]") {
   test::TempDir dir;
-  const std::string path = dir.path() + "/c.toml";
+  const std::string path = dir.str() + "/c.toml";
   test::write_file(path, "[nvrunc]\nproc-root = \"/p\"\n");
   ::setenv("NVRUNC_CONFIG", path.c_str(), 1);
   CHECK(config::locate() == path);
@@ -124,7 +124,7 @@ TEST_CASE("config: NVRUNC_CONFIG is honoured, and a missing named file is an err
   REQUIRE(c);
   CHECK(c->proc_root == "/p");
   CHECK(c->source == path);
-  ::setenv("NVRUNC_CONFIG", (dir.path() + "/missing.toml").c_str(), 1);
+  ::setenv("NVRUNC_CONFIG", (dir.str() + "/missing.toml").c_str(), 1);
   auto missing = config::load();
   REQUIRE_FALSE(missing);
   CHECK(missing.error().what().find("NVRUNC_CONFIG") != std::string::npos);

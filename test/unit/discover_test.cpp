@@ -35,7 +35,7 @@ void write_executable(const std::string& path, const std::string& content) {
 // driver, a stale libcuda of an older driver later in the cache, a wrapper-script nvidia-smi in
 // /usr/bin and the real one in /usr/local/nvidia/bin. No device nodes: those need root.
 std::string make_fake_root(const test::TempDir& dir) {
-  const std::string r = dir.path();
+  const std::string r = dir.str();
   test::write_file(r + "/proc/driver/nvidia/version",
                    "NVRM version: NVIDIA UNIX x86_64 Kernel Module  " + version + "  Tue Mar  5 22:23:56 UTC 2024\n");
   test::write_file(r + "/proc/driver/nvidia/gpus/0000:47:00.0/information",
@@ -123,16 +123,16 @@ TEST_CASE("discover: host nodes are checked against NVIDIA's numbers", "[discove
 
 TEST_CASE("discover: no driver, no cache", "[discover]") {
   test::TempDir dir;
-  discover::HostFs empty({dir.path(), dir.path(), dir.path() + "/proc"});
+  discover::HostFs empty({dir.str(), dir.str(), dir.str() + "/proc"});
   auto none = discover::discover(empty, options());
   REQUIRE(none);
   CHECK_FALSE(none->driver_loaded());
-  test::write_file(dir.path() + "/proc/driver/nvidia/version", "NVRM version: NVIDIA UNIX x86_64 Kernel Module  1.2.3  x\n");
+  test::write_file(dir.str() + "/proc/driver/nvidia/version", "NVRM version: NVIDIA UNIX x86_64 Kernel Module  1.2.3  x\n");
   auto nocache = discover::discover(empty, options());
   REQUIRE(nocache);
   CHECK(nocache->libraries.empty());
   CHECK_FALSE(nocache->warnings.empty());
-  test::write_file(dir.path() + "/etc/ld.so.cache", "garbage");
+  test::write_file(dir.str() + "/etc/ld.so.cache", "garbage");
   auto corrupt = discover::discover(empty, options());
   REQUIRE_FALSE(corrupt); // a corrupt cache is an error, not "no libraries"
 }
@@ -144,7 +144,7 @@ TEST_CASE("discover: a simulated node (nvrunc-ctl mock-driver)", "[discover][roo
   }
   test::TempDir dir;
   mock::NodeSpec spec;
-  spec.root = dir.path() + "/node";
+  spec.root = dir.str() + "/node";
   spec.gpus = 3;
   auto report = mock::build_node(spec);
   REQUIRE(report);

@@ -19,14 +19,14 @@ const std::string fake_lib = std::string(NVRUNC_BINARY_DIR) + "/test-bin/libnvru
 
 // A root with two versions of a library and an ld.so.cache made by `ldconfig -r ROOT -c FORMAT`.
 std::string make_cache(const test::TempDir& dir, const std::string& format) {
-  const std::string lib = dir.path() + "/usr/lib/x86_64-linux-gnu";
-  test::write_file(dir.path() + "/etc/ld.so.conf", "/opt/extra\n");
+  const std::string lib = dir.str() + "/usr/lib/x86_64-linux-gnu";
+  test::write_file(dir.str() + "/etc/ld.so.conf", "/opt/extra\n");
   test::write_file(lib + "/.keep", "");
-  test::write_file(dir.path() + "/opt/extra/.keep", "");
+  test::write_file(dir.str() + "/opt/extra/.keep", "");
   REQUIRE(test::sh("cp " + fake_lib + " " + lib + "/libnvruncfake.so.1.2.3") == 0);
-  REQUIRE(test::sh("cp " + fake_lib + " " + dir.path() + "/opt/extra/libnvruncfake.so.1.0.0") == 0);
-  REQUIRE(test::sh("ldconfig -r " + dir.path() + " -c " + format + " 2>/dev/null") == 0);
-  return test::read_file(dir.path() + "/etc/ld.so.cache");
+  REQUIRE(test::sh("cp " + fake_lib + " " + dir.str() + "/opt/extra/libnvruncfake.so.1.0.0") == 0);
+  REQUIRE(test::sh("ldconfig -r " + dir.str() + " -c " + format + " 2>/dev/null") == 0);
+  return test::read_file(dir.str() + "/etc/ld.so.cache");
 }
 
 } // namespace

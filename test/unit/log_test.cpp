@@ -28,7 +28,7 @@ TEST_CASE("log: text lines follow logrus", "[log]") {
 
 TEST_CASE("log: the logger appends to runc's log, errors last and on stderr", "[log]") {
   test::TempDir dir;
-  const std::string path = dir.path() + "/log.json";
+  const std::string path = dir.str() + "/log.json";
   test::write_file(path, "{\"level\":\"info\",\"msg\":\"runc was here\",\"time\":\"2025-01-01T00:00:00Z\"}\n");
   log::Options o;
   o.runc_log = path;

@@ -54,10 +54,10 @@ TEST_CASE("spec: bad input is a clear error", "[spec]") {
 
 TEST_CASE("spec: load and atomic save keep mode and content", "[spec]") {
   test::TempDir dir;
-  const std::string path = dir.path() + "/config.json";
+  const std::string path = dir.str() + "/config.json";
   test::write_file(path, "{\n  \"b\": 1,\n  \"a\": [1, 2]\n}\n");
   ::chmod(path.c_str(), 0600);
-  auto doc = spec::load(dir.path());
+  auto doc = spec::load(dir.str());
   REQUIRE(doc);
   CHECK(doc->mode == 0600);
   doc->json["c"] = "new";
@@ -66,20 +66,20 @@ TEST_CASE("spec: load and atomic save keep mode and content", "[spec]") {
   REQUIRE(::stat(path.c_str(), &st) == 0);
   CHECK((st.st_mode & 07777) == 0600);
   CHECK(test::read_file(path) == "{\n  \"b\": 1,\n  \"a\": [\n    1,\n    2\n  ],\n  \"c\": \"new\"\n}\n");
-  CHECK(test::list_dir(dir.path()) == std::vector<std::string>{"config.json"}); // no temporary left behind
+  CHECK(test::list_dir(dir.str()) == std::vector<std::string>{"config.json"}); // no temporary left behind
 }
 
 TEST_CASE("spec: load errors", "[spec]") {
   test::TempDir dir;
-  auto missing_bundle = spec::load(dir.path() + "/nope");
+  auto missing_bundle = spec::load(dir.str() + "/nope");
   REQUIRE_FALSE(missing_bundle);
   CHECK(missing_bundle.error().code() == Errc::not_found);
   CHECK(missing_bundle.error().what().find("bundle") != std::string::npos);
-  auto missing_file = spec::load(dir.path());
+  auto missing_file = spec::load(dir.str());
   REQUIRE_FALSE(missing_file);
   CHECK(missing_file.error().code() == Errc::not_found);
-  test::write_file(dir.path() + "/config.json", "[1,2]");
-  auto not_object = spec::load(dir.path());
+  test::write_file(dir.str() + "/config.json", "[1,2]");
+  auto not_object = spec::load(dir.str());
   REQUIRE_FALSE(not_object);
   CHECK(not_object.error().code() == Errc::bad_spec);
 }

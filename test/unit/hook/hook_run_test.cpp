@@ -20,7 +20,7 @@ struct Bundle {
   fs::path sentinel = dir.path() / "sentinel";
 
   Bundle() {
-    nvrunc::test::write_text(bundle / "config.json", R"({"ociVersion":"1.0.2","root":{"path":"rootfs"}})");
+    nvrunc::test::write_file(bundle / "config.json", R"({"ociVersion":"1.0.2","root":{"path":"rootfs"}})");
     fs::create_directories(root / "usr/lib/x86_64-linux-gnu");
     fs::create_directories(sentinel);
     fs::copy_file(NVRUNC_TEST_LIBRARY, root / "usr/lib/x86_64-linux-gnu/libnvrunctest.so.1.2.3");
@@ -60,8 +60,8 @@ TEST_CASE("hook: links, ld.so.conf and cache", "[hook][component]") {
   CHECK(r.err.empty());
   CHECK(fs::read_symlink(b.root / "usr/lib/x86_64-linux-gnu/libnvrunctest.so.1") == "libnvrunctest.so.1.2.3");
   CHECK(fs::read_symlink(b.root / "usr/lib/x86_64-linux-gnu/libnvrunctest.so") == "libnvrunctest.so.1");
-  CHECK(nvrunc::test::read_text(b.root / "etc/ld.so.conf.d/00-nvrunc.conf") == libdir + "\n");
-  CHECK(nvrunc::test::read_text(b.root / "etc/ld.so.conf") == "include /etc/ld.so.conf.d/*.conf\n");
+  CHECK(nvrunc::test::read_file(b.root / "etc/ld.so.conf.d/00-nvrunc.conf") == libdir + "\n");
+  CHECK(nvrunc::test::read_file(b.root / "etc/ld.so.conf") == "include /etc/ld.so.conf.d/*.conf\n");
   if (!nvrunc::test::is_root()) {
     WARN("not root: ldconfig not run");
     return;
@@ -100,7 +100,7 @@ TEST_CASE("hook: a hostile rootfs cannot redirect writes to the host", "[hook][c
   CHECK(r.exit_code() == 0);
   CHECK(nvrunc::test::tree(b.sentinel).empty());
   CHECK(fs::read_symlink(inside / "libnvrunctest.so.1") == "libnvrunctest.so.1.2.3");
-  CHECK(nvrunc::test::read_text(inside / "ld.so.conf.d/00-nvrunc.conf") == libdir + "\n");
+  CHECK(nvrunc::test::read_file(inside / "ld.so.conf.d/00-nvrunc.conf") == libdir + "\n");
   if (nvrunc::test::is_root()) CHECK(fs::is_regular_file(inside / "ld.so.cache"));
 }
 

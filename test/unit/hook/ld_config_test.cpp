@@ -62,8 +62,8 @@ TEST_CASE("ld_config: fragment and ld.so.conf in an image without /etc", "[ld_co
   Rootfs t;
   auto root = t.open();
   REQUIRE(write_ld_conf(root, {"/usr/lib/x86_64-linux-gnu", "/usr/lib64"}));
-  CHECK(test::read_text(t.root / "etc/ld.so.conf.d/00-nvrunc.conf") == "/usr/lib/x86_64-linux-gnu\n/usr/lib64\n");
-  CHECK(test::read_text(t.root / "etc/ld.so.conf") == "include /etc/ld.so.conf.d/*.conf\n");
+  CHECK(test::read_file(t.root / "etc/ld.so.conf.d/00-nvrunc.conf") == "/usr/lib/x86_64-linux-gnu\n/usr/lib64\n");
+  CHECK(test::read_file(t.root / "etc/ld.so.conf") == "include /etc/ld.so.conf.d/*.conf\n");
   for (const char* p : {"etc", "etc/ld.so.conf.d"})
     CHECK((fs::status(t.root / p).permissions() & fs::perms::all) == fs::perms(0755));
   for (const char* p : {"etc/ld.so.conf", "etc/ld.so.conf.d/00-nvrunc.conf"})
@@ -72,17 +72,17 @@ TEST_CASE("ld_config: fragment and ld.so.conf in an image without /etc", "[ld_co
 
 TEST_CASE("ld_config: the image's ld.so.conf is kept, the fragment replaced", "[ld_config][component]") {
   Rootfs t;
-  test::write_text(t.root / "etc/ld.so.conf", "/opt/own\n");
-  test::write_text(t.root / "etc/ld.so.conf.d/00-nvrunc.conf", "/stale\n");
+  test::write_file(t.root / "etc/ld.so.conf", "/opt/own\n");
+  test::write_file(t.root / "etc/ld.so.conf.d/00-nvrunc.conf", "/stale\n");
   auto root = t.open();
   REQUIRE(write_ld_conf(root, lib_dirs));
-  CHECK(test::read_text(t.root / "etc/ld.so.conf") == "/opt/own\n");
-  CHECK(test::read_text(t.root / "etc/ld.so.conf.d/00-nvrunc.conf") == "/usr/lib/x86_64-linux-gnu\n");
+  CHECK(test::read_file(t.root / "etc/ld.so.conf") == "/opt/own\n");
+  CHECK(test::read_file(t.root / "etc/ld.so.conf.d/00-nvrunc.conf") == "/usr/lib/x86_64-linux-gnu\n");
 }
 
 TEST_CASE("ld_config: ldconfig.real is preferred, scripts refused", "[ld_config][component]") {
   test::TempDir dir;
-  test::write_text(dir.path() / "ldconfig", "#!/bin/sh\nexec /sbin/ldconfig.real \"$@\"\n");
+  test::write_file(dir.path() / "ldconfig", "#!/bin/sh\nexec /sbin/ldconfig.real \"$@\"\n");
   CHECK(resolve_ldconfig((dir.path() / "ldconfig").string()) == (dir.path() / "ldconfig").string());
   Rootfs t;
   auto r = run_ldconfig(t.open(), (dir.path() / "ldconfig").string(), lib_dirs);

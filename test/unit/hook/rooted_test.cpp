@@ -23,8 +23,8 @@ struct Hostile {
   Hostile() {
     fs::create_directories(root / "usr/lib");
     fs::create_directories(sentinel);
-    test::write_text(sentinel / "victim", "host\n");
-    test::write_text(root / "usr/lib/libreal.so.1", "real\n");
+    test::write_file(sentinel / "victim", "host\n");
+    test::write_file(root / "usr/lib/libreal.so.1", "real\n");
     const std::string climb = "../../../../../../../../../../../../";
     fs::create_directory_symlink(sentinel, root / "etc");                                   // absolute, to the host
     fs::create_directory_symlink(climb + sentinel.relative_path().string(), root / "usr/lib/x86_64-linux-gnu");
@@ -46,7 +46,7 @@ struct Hostile {
 
   void check_sentinel() const {
     CHECK(test::tree(sentinel) == std::set<std::string>{"victim"});
-    CHECK(test::read_text(sentinel / "victim") == "host\n");
+    CHECK(test::read_file(sentinel / "victim") == "host\n");
   }
 };
 
@@ -109,7 +109,7 @@ TEST_CASE("rooted: mkdir_all and write_file through hostile links stay inside", 
   REQUIRE(fs::is_directory(t.inside_sentinel / "ld.so.conf.d"));
   CHECK((fs::status(t.inside_sentinel / "ld.so.conf.d").permissions() & fs::perms::all) == fs::perms(0755));
   REQUIRE(root.write_file("/etc/ld.so.conf.d/00-nvrunc.conf", "/usr/lib/x86_64-linux-gnu\n", 0644));
-  CHECK(test::read_text(t.inside_sentinel / "ld.so.conf.d/00-nvrunc.conf") == "/usr/lib/x86_64-linux-gnu\n");
+  CHECK(test::read_file(t.inside_sentinel / "ld.so.conf.d/00-nvrunc.conf") == "/usr/lib/x86_64-linux-gnu\n");
   CHECK((fs::status(t.inside_sentinel / "ld.so.conf.d/00-nvrunc.conf").permissions() & fs::perms::all) ==
         fs::perms(0644));
   CHECK(no_temp_files(t.inside_sentinel / "ld.so.conf.d"));
@@ -190,7 +190,7 @@ TEST_CASE("rooted: a mount point cannot be replaced (root only)", "[rooted][comp
   }
   Hostile t;
   auto root = t.open(Resolver::automatic);
-  test::write_text(t.root / "usr/lib/mounted.so", "in image\n");
+  test::write_file(t.root / "usr/lib/mounted.so", "in image\n");
   REQUIRE(::mount((t.sentinel / "victim").c_str(), (t.root / "usr/lib/mounted.so").c_str(), nullptr, MS_BIND,
                   nullptr) == 0);
   auto r = root.replace_symlink("/usr/lib/mounted.so", "x");

@@ -39,7 +39,7 @@ struct ProbeRun {
   SandboxSpec spec;
 
   explicit ProbeRun(std::vector<std::string> args, std::vector<std::string> extra = {}) {
-    test::write_text(dir.path() / "probe-marker", "x");
+    test::write_file(dir.path() / "probe-marker", "x");
     root.reset(::open(dir.path().c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
     spec.executable_fd = exe.get();
     spec.executable_name = "sandbox_probe";
@@ -62,8 +62,8 @@ struct ProbeRun {
 
 TEST_CASE("sandbox: only static ELF binaries run", "[sandbox][component]") {
   test::TempDir dir;
-  test::write_text(dir.path() / "script", "#!/bin/sh\nexit 0\n");
-  test::write_text(dir.path() / "text", "not an executable at all, long enough for an ELF header......\n");
+  test::write_file(dir.path() / "script", "#!/bin/sh\nexit 0\n");
+  test::write_file(dir.path() / "text", "not an executable at all, long enough for an ELF header......\n");
   struct Row {
     std::string path;
     const char* refusal; // nullptr: accepted
@@ -161,7 +161,7 @@ namespace {
 pid_t find_chrooted_child() {
   for (int attempt = 0; attempt < 500; ++attempt) {
     for (auto& e : fs::directory_iterator("/proc")) {
-      std::string stat = test::read_text(e.path() / "stat");
+      std::string stat = test::read_file(e.path() / "stat");
       auto close = stat.rfind(')');
       if (close == std::string::npos) continue;
       int ppid = 0;

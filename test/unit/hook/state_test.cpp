@@ -55,7 +55,7 @@ TEST_CASE("config.json: relative and absolute root.path", "[hook][state]") {
 
 TEST_CASE("load_state reads the bundle's config.json", "[hook][state]") {
   test::TempDir dir;
-  test::write_text(dir.path() / "config.json", R"({"ociVersion":"1.0.2","root":{"path":"rootfs"}})");
+  test::write_file(dir.path() / "config.json", R"({"ociVersion":"1.0.2","root":{"path":"rootfs"}})");
   auto s = load_state(R"({"id":"c","bundle":")" + dir.path().string() + R"("})");
   REQUIRE(s);
   CHECK(s->rootfs == (dir.path() / "rootfs").string());

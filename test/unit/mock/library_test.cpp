@@ -21,7 +21,7 @@ std::string write_driver_library(const TempDir& dir, const std::string& file, co
   auto patched = mock::patch_soname(*image, soname);
   REQUIRE(patched);
   auto path = dir.path() / file;
-  write_bytes(path, *patched);
+  write_file(path, *patched);
   return path.string();
 }
 
@@ -39,7 +39,7 @@ TEST_CASE("mock: readelf sees the patched SONAME", "[mock]") {
   CHECK(out.out.find("Library soname: [libcuda.so.1]") != std::string::npos);
   auto stub = mock::patch_soname(mock::asset_bytes(mock::Asset::stub_library), "libnvidia-tls.so.550.54.15");
   REQUIRE(stub);
-  write_bytes(dir.path() / "libnvidia-tls.so.550.54.15", *stub);
+  write_file(dir.path() / "libnvidia-tls.so.550.54.15", *stub);
   out = run_command("readelf -d -n '" + (dir.path() / "libnvidia-tls.so.550.54.15").string() + "'");
   CHECK(out.out.find("Library soname: [libnvidia-tls.so.550.54.15]") != std::string::npos);
   CHECK(out.out.find("ABI: 2.3.99") != std::string::npos); // libnvidia-container checks libnvidia-tls' ABI note
@@ -95,7 +95,7 @@ TEST_CASE("mock: an unpatched library knows no node at all", "[mock]") {
   TempDir dir;
   auto image = mock::patch_soname(mock::asset_bytes(mock::Asset::driver_library), "libnvidia-ml.so.1");
   REQUIRE(image);
-  write_bytes(dir.path() / "libnvidia-ml.so.1", *image);
+  write_file(dir.path() / "libnvidia-ml.so.1", *image);
   Library lib((dir.path() / "libnvidia-ml.so.1").string());
   CHECK(lib.fn<int()>("nvmlInit_v2")() == NVML_ERROR_DRIVER_NOT_LOADED);
   int version = -1;
@@ -105,7 +105,7 @@ TEST_CASE("mock: an unpatched library knows no node at all", "[mock]") {
 
 TEST_CASE("mock: the multi-call binary answers under every driver binary name", "[mock]") {
   TempDir dir;
-  write_bytes(dir.path() / "nvidia-persistenced", std::string(mock::asset_bytes(mock::Asset::smi_binary)));
+  write_file(dir.path() / "nvidia-persistenced", std::string(mock::asset_bytes(mock::Asset::smi_binary)));
   fs::permissions(dir.path() / "nvidia-persistenced", fs::perms::owner_all);
   auto out = run_command("'" + (dir.path() / "nvidia-persistenced").string() + "' --help");
   CHECK(out.status == 0);

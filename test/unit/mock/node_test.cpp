@@ -61,7 +61,7 @@ std::string write_hand_written_node(const TempDir& dir) {
                            "cc=7.5 memory=15360 mig=0 unknown=key name=Tesla T4\n";
   auto image = mock::patch_description(mock::asset_bytes(mock::Asset::driver_library), text);
   REQUIRE(image);
-  write_bytes(dir.path() / "libnvidia-ml.so.1", mock::patch_soname(*image, "libnvidia-ml.so.1").value());
+  write_file(dir.path() / "libnvidia-ml.so.1", mock::patch_soname(*image, "libnvidia-ml.so.1").value());
   return dir.str() + "/libnvidia-ml.so.1";
 }
 
@@ -91,9 +91,9 @@ TEST_CASE("mock: a node has NVIDIA's device nodes and opening them gives ENXIO",
     if (e.major != 195 || !host_has_nvidia_driver()) CHECK(open_errno(path) == ENXIO);
   }
   CHECK_FALSE(fs::exists(fs::path(node.root) / "dev/nvidia3"));
-  auto devices = read_text(fs::path(node.root) / "proc/devices");
+  auto devices = read_file(fs::path(node.root) / "proc/devices");
   CHECK(devices.find(std::to_string(node.uvm_major) + " nvidia-uvm\n") != std::string::npos);
-  CHECK(read_text("/proc/devices").find("\n" + std::to_string(node.uvm_major) + " ") == std::string::npos);
+  CHECK(read_file("/proc/devices").find("\n" + std::to_string(node.uvm_major) + " ") == std::string::npos);
 }
 
 TEST_CASE("mock: a node has every driver library with its SONAME in the ld.so.cache", "[mock][root]") {
@@ -105,13 +105,13 @@ TEST_CASE("mock: a node has every driver library with its SONAME in the ld.so.ca
     const std::string prefix(lib.prefix), file = prefix + ".550.54.15";
     const std::string soname = lib.soname_suffix.empty() ? file : prefix + "." + std::string(lib.soname_suffix);
     INFO(file);
-    auto image = read_text(lib_dir(node) + "/" + file);
+    auto image = read_file(lib_dir(node) + "/" + file);
     CHECK(mock::read_soname(image).value() == soname);
     CHECK(fs::read_symlink(lib_dir(node) + "/" + prefix) == soname);
     if (soname != file) CHECK(fs::read_symlink(lib_dir(node) + "/" + soname) == file); // made by ldconfig
   }
   REQUIRE(fs::is_regular_file(node.root + "/etc/ld.so.cache"));
-  CHECK(read_text(node.root + "/etc/ld.so.conf.d/nvidia.conf") == "/usr/lib/x86_64-linux-gnu\n");
+  CHECK(read_file(node.root + "/etc/ld.so.conf.d/nvidia.conf") == "/usr/lib/x86_64-linux-gnu\n");
   auto cache = run_command("ldconfig -p -C '" + node.root + "/etc/ld.so.cache'");
   REQUIRE(cache.status == 0);
   CHECK(cache.out.find("libcuda.so.1 (libc6,x86-64) => /usr/lib/x86_64-linux-gnu/libcuda.so.1\n") !=
@@ -130,10 +130,10 @@ TEST_CASE("mock: a node has its proc files and binaries and config.toml and desc
   TempDir dir;
   auto node = build(dir, 2);
   const fs::path root = node.root;
-  CHECK(read_text(root / "proc/driver/nvidia/version").find("Kernel Module  550.54.15  ") != std::string::npos);
-  CHECK(read_text(root / "proc/driver/nvidia/params").find("ModifyDeviceFiles: 1\n") != std::string::npos);
+  CHECK(read_file(root / "proc/driver/nvidia/version").find("Kernel Module  550.54.15  ") != std::string::npos);
+  CHECK(read_file(root / "proc/driver/nvidia/params").find("ModifyDeviceFiles: 1\n") != std::string::npos);
   CHECK(fs::exists(root / "proc/driver/nvidia/registry"));
-  auto info = read_text(root / "proc/driver/nvidia/gpus/0000:0f:00.0/information");
+  auto info = read_file(root / "proc/driver/nvidia/gpus/0000:0f:00.0/information");
   CHECK(info.find("GPU UUID: \t " + node.gpus[1].uuid + "\n") != std::string::npos);
   CHECK(info.find("Device Minor: \t 1\n") != std::string::npos);
   for (const char* bin : {"nvidia-smi", "nvidia-debugdump", "nvidia-persistenced", "nvidia-cuda-mps-control",
@@ -142,11 +142,11 @@ TEST_CASE("mock: a node has its proc files and binaries and config.toml and desc
     CHECK((fs::status(root / "usr/bin" / bin).permissions() & fs::perms::all) == fs::perms(0755));
   }
   CHECK(node.config_path == node.root + "/config.toml");
-  auto config = read_text(node.config_path);
+  auto config = read_file(node.config_path);
   CHECK(config.find("\n[nvrunc]\ndriver-root = \"" + node.root + "\"\ndev-root = \"" + node.root +
                     "\"\nproc-root = \"" + node.root + "/proc\"\n") != std::string::npos);
   CHECK(config.find("export NVRUNC_CONFIG=" + node.root + "/config.toml") != std::string::npos);
-  CHECK(read_text(root / "mock-driver.json").find(node.gpus[1].uuid) != std::string::npos);
+  CHECK(read_file(root / "mock-driver.json").find(node.gpus[1].uuid) != std::string::npos);
 }
 
 TEST_CASE("mock: nvidia-smi on the host node lists the gpus through the node's NVML", "[mock][root]") {
@@ -308,7 +308,7 @@ TEST_CASE("mock: an existing node is replaced only with force and other director
   require_root();
   TempDir dir;
   auto node = build(dir, 1);
-  write_bytes(fs::path(node.root) / "leftover", "x");
+  write_file(fs::path(node.root) / "leftover", "x");
   mock::NodeSpec spec;
   spec.root = node.root;
   auto again = mock::build_node(spec);
@@ -322,12 +322,12 @@ TEST_CASE("mock: an existing node is replaced only with force and other director
   CHECK(fs::exists(fs::path(node.root) / "dev/nvidia1"));
 
   const auto other = dir.path() / "precious";
-  write_bytes(other / "data.txt", "keep me");
+  write_file(other / "data.txt", "keep me");
   spec.root = other.string();
   auto refused = mock::build_node(spec);
   REQUIRE_FALSE(refused);
   CHECK(refused.error().what().find("holds no simulated node") != std::string::npos);
-  CHECK(read_text(other / "data.txt") == "keep me");
+  CHECK(read_file(other / "data.txt") == "keep me");
   spec.root = (other / "data.txt").string();
   CHECK_FALSE(mock::build_node(spec));
 }

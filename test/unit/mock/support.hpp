@@ -1,73 +1,15 @@
-// Helpers for the simulated node's tests: temporary directories, running a command, loading a
-// simulated driver library with dlopen.
+// Helpers for the simulated node's tests, on top of the shared ones: loading a simulated driver
+// library with dlopen, skipping without root.
 #pragma once
 
 #include <dlfcn.h>
-#include <stdlib.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-#include <cstdio>
-#include <filesystem>
-#include <fstream>
-#include <sstream>
-#include <stdexcept>
-#include <string>
+#include "../test_util.hpp"
 
 namespace nvrunc::test {
-
-namespace fs = std::filesystem;
-
-// A directory under $TMPDIR removed with everything in it at scope exit.
-class TempDir {
-public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "nvrunc-mock-test-XXXXXX").string();
-    if (::mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    m_path = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(m_path, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const fs::path& path() const { return m_path; }
-  std::string str() const { return m_path.string(); }
-
-private:
-  fs::path m_path;
-};
-
-inline std::string read_text(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-inline void write_bytes(const fs::path& p, const std::string& bytes) {
-  fs::create_directories(p.parent_path());
-  std::ofstream(p, std::ios::binary) << bytes;
-}
-
-struct CommandResult {
-  int status = -1; // exit status, -1 when it did not exit normally
-  std::string out; // stdout (stderr is left to the test log)
-};
-
-// Runs a shell command line and captures its stdout.
-inline CommandResult run_command(const std::string& command) {
-  CommandResult result;
-  FILE* pipe = ::popen(command.c_str(), "r");
-  if (pipe == nullptr) return result;
-  char buf[4096];
-  for (size_t n; (n = std::fread(buf, 1, sizeof buf, pipe)) > 0;) result.out.append(buf, n);
-  int status = ::pclose(pipe);
-  result.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return result;
-}
 
 inline bool have_program(const std::string& name) {
   return run_command("command -v " + name + " >/dev/null 2>&1").status == 0;

@@ -1,5 +1,6 @@
 #include "nvrunc/discover/ldcache.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 namespace nvrunc::discover {
@@ -29,55 +30,48 @@ Result<std::string> string_at(std::string_view data, uint64_t offset, std::strin
   return std::string(data.substr(offset, end - offset));
 }
 
-Result<std::vector<LdCacheEntry>> parse_new(std::string_view data, std::string_view name) {
-  if (data.size() < new_header_size || data.substr(0, new_magic.size()) != new_magic)
-    return fail(Errc::invalid_argument, "parse `" + std::string(name) + "`: unsupported file format");
-  const uint64_t nlibs = read_le<uint32_t>(data, 20);
-  if (nlibs > (data.size() - new_header_size) / new_entry_size)
-    return fail(Errc::invalid_argument, "parse `" + std::string(name) + "`: truncated (" + std::to_string(nlibs) +
+// The entry table: `count` entries of `entry_size` bytes from `first`, whose key and value are
+// offsets into `strings`; the new layout adds osversion and hwcap after them.
+Result<std::vector<LdCacheEntry>> read_entries(std::string_view data, size_t first, uint64_t count,
+                                               size_t entry_size, std::string_view strings, std::string_view name) {
+  if (count > (data.size() - std::min(first, data.size())) / entry_size)
+    return fail(Errc::invalid_argument, "parse `" + std::string(name) + "`: truncated (" + std::to_string(count) +
                                             " entries announced)");
   std::vector<LdCacheEntry> out;
-  out.reserve(nlibs);
-  for (uint64_t i = 0; i < nlibs; ++i) {
-    const size_t at = new_header_size + i * new_entry_size;
-    LdCacheEntry e;
-    e.flags = read_le<int32_t>(data, at);
-    NVRUNC_TRY(key, string_at(data, read_le<uint32_t>(data, at + 4), name));
-    NVRUNC_TRY(value, string_at(data, read_le<uint32_t>(data, at + 8), name));
-    e.soname = std::move(key);
-    e.path = std::move(value);
-    e.hwcap = read_le<uint64_t>(data, at + 16);
-    out.push_back(std::move(e));
-  }
-  return out;
-}
-
-Result<std::vector<LdCacheEntry>> parse_old(std::string_view data, std::string_view name) {
-  if (data.size() < old_header_size)
-    return fail(Errc::invalid_argument, "parse `" + std::string(name) + "`: truncated header");
-  const uint64_t nlibs = read_le<uint32_t>(data, 12);
-  if (nlibs > (data.size() - old_header_size) / old_entry_size)
-    return fail(Errc::invalid_argument, "parse `" + std::string(name) + "`: truncated (" + std::to_string(nlibs) +
-                                            " entries announced)");
-  const size_t entries_end = old_header_size + nlibs * old_entry_size;
-  // "compat": the new layout follows, 8-byte aligned; it is the richer one.
-  const size_t new_at = (entries_end + 7) & ~size_t(7);
-  if (new_at < data.size() && data.substr(new_at, new_magic.size()) == new_magic)
-    return parse_new(data.substr(new_at), name);
-  const std::string_view strings = data.substr(entries_end);
-  std::vector<LdCacheEntry> out;
-  out.reserve(nlibs);
-  for (uint64_t i = 0; i < nlibs; ++i) {
-    const size_t at = old_header_size + i * old_entry_size;
+  out.reserve(count);
+  for (uint64_t i = 0; i < count; ++i) {
+    const size_t at = first + i * entry_size;
     LdCacheEntry e;
     e.flags = read_le<int32_t>(data, at);
     NVRUNC_TRY(key, string_at(strings, read_le<uint32_t>(data, at + 4), name));
     NVRUNC_TRY(value, string_at(strings, read_le<uint32_t>(data, at + 8), name));
     e.soname = std::move(key);
     e.path = std::move(value);
+    if (entry_size == new_entry_size) e.hwcap = read_le<uint64_t>(data, at + 16);
     out.push_back(std::move(e));
   }
   return out;
+}
+
+Result<std::vector<LdCacheEntry>> parse_new(std::string_view data, std::string_view name) {
+  if (data.size() < new_header_size || data.substr(0, new_magic.size()) != new_magic)
+    return fail(Errc::invalid_argument, "parse `" + std::string(name) + "`: unsupported file format");
+  return read_entries(data, new_header_size, read_le<uint32_t>(data, 20), new_entry_size, data, name);
+}
+
+Result<std::vector<LdCacheEntry>> parse_old(std::string_view data, std::string_view name) {
+  if (data.size() < old_header_size)
+    return fail(Errc::invalid_argument, "parse `" + std::string(name) + "`: truncated header");
+  const uint64_t nlibs = read_le<uint32_t>(data, 12);
+  const uint64_t entries_end = old_header_size + nlibs * old_entry_size;
+  if (entries_end > data.size())
+    return fail(Errc::invalid_argument, "parse `" + std::string(name) + "`: truncated (" + std::to_string(nlibs) +
+                                            " entries announced)");
+  // "compat": the new layout follows, 8-byte aligned; it is the richer one.
+  const size_t new_at = (entries_end + 7) & ~size_t(7);
+  if (new_at < data.size() && data.substr(new_at, new_magic.size()) == new_magic)
+    return parse_new(data.substr(new_at), name);
+  return read_entries(data, old_header_size, nlibs, old_entry_size, data.substr(entries_end), name);
 }
 
 } // namespace

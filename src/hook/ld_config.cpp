@@ -7,6 +7,8 @@
 
 #include <cerrno>
 
+#include "nvrunc/os/exec.hpp"
+
 namespace nvrunc::hook {
 
 namespace {
@@ -48,11 +50,6 @@ Result<void> write_ld_conf(const os::RootDir& root, const std::vector<std::strin
   return root.write_file(ld_so_conf, ld_so_conf_body, 0644);
 }
 
-std::string resolve_ldconfig(const std::string& path) {
-  std::string real = path + ".real";
-  struct stat st;
-  return ::stat(real.c_str(), &st) == 0 && S_ISREG(st.st_mode) ? real : path;
-}
 
 // The allow-list. Derived with `strace -f` on Debian 12's static-pie /sbin/ldconfig (glibc 2.36),
 // run chrooted on a small test rootfs and with `-r` on a root holding the host's 1000+ libraries
@@ -97,7 +94,7 @@ std::vector<os::SandboxLimit> ldconfig_limits() {
 
 Result<void> run_ldconfig(const os::RootDir& root, const std::string& ldconfig,
                           const std::vector<std::string>& library_dirs) {
-  const std::string path = resolve_ldconfig(ldconfig);
+  const std::string path = os::resolve_host_ldconfig(ldconfig);
   NVRUNC_TRY(exe, open_host_ldconfig(path));
   NVRUNC_TRY(etc, root.mkdir_all("/etc", 0755)); // where the cache goes, even in distroless images
   NVRUNC_TRY(root_dir, root.open_at("/", O_PATH | O_DIRECTORY));

@@ -18,6 +18,7 @@
 #include "nvrunc/mock/assets.hpp"
 #include "nvrunc/mock/mock_driver.hpp"
 #include "nvrunc/mock/node_files.hpp"
+#include "nvrunc/os/exec.hpp"
 #include "nvrunc/os/file.hpp"
 
 namespace nvrunc::mock {
@@ -101,22 +102,11 @@ Result<void> prepare_root(const std::string& root, bool force) {
   return {};
 }
 
-Result<void> make_char_node(const std::string& path, unsigned major, unsigned minor) {
-  ::unlink(path.c_str());
-  if (::mknod(path.c_str(), S_IFCHR | 0666, makedev(major, minor)) != 0) {
-    int saved = errno;
-    if (saved == EPERM) return fail(Errc::io, "create `" + path + "`: need root to create device nodes", saved);
-    return fail(Errc::io, "create `" + path + "`", saved);
-  }
-  if (::chmod(path.c_str(), 0666) != 0) return fail_errno("chmod `" + path + "`");
-  return {};
-}
-
 Result<void> make_dev_nodes(const NodeFacts& node) {
   const std::string dev = node.root + "/dev";
   if (auto made = make_dirs(dev); !made) return made;
   for (const auto& gpu : node.gpus) {
-    auto made = make_char_node(dev + "/nvidia" + std::to_string(gpu.minor), nvidia_major, gpu.minor);
+    auto made = os::make_char_device(dev + "/nvidia" + std::to_string(gpu.minor), nvidia_major, gpu.minor, 0666);
     if (!made) return made;
   }
   struct Node {
@@ -126,7 +116,7 @@ Result<void> make_dev_nodes(const NodeFacts& node) {
   const Node others[] = {{"nvidiactl", nvidia_major, 255}, {"nvidia-modeset", nvidia_major, 254},
                          {"nvidia-uvm", node.uvm_major, 0}, {"nvidia-uvm-tools", node.uvm_major, 1}};
   for (const auto& n : others) {
-    if (auto made = make_char_node(dev + "/" + n.name, n.major, n.minor); !made) return made;
+    if (auto made = os::make_char_device(dev + "/" + n.name, n.major, n.minor, 0666); !made) return made;
   }
   return {};
 }
@@ -182,47 +172,14 @@ Result<void> write_binaries(const NodeFacts& node) {
 
 std::string pick_ldconfig(const NodeSpec& spec) {
   if (!spec.ldconfig.empty()) return spec.ldconfig;
-  return os::is_executable_file("/sbin/ldconfig.real") ? "/sbin/ldconfig.real" : "/sbin/ldconfig";
-}
-
-// Runs `argv` with an empty environment and its output captured; fails on a non-zero exit.
-Result<void> run_quiet(const std::vector<std::string>& argv) {
-  int out[2];
-  if (::pipe2(out, O_CLOEXEC) != 0) return fail_errno("create pipe");
-  std::vector<char*> args;
-  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  char* env[] = {nullptr};
-  pid_t pid = ::fork();
-  if (pid < 0) return fail_errno("fork");
-  if (pid == 0) { // child: only async-signal-safe calls
-    ::dup2(out[1], 1);
-    ::dup2(out[1], 2);
-    ::execve(args[0], args.data(), env);
-    ::_exit(127);
-  }
-  ::close(out[1]);
-  std::string output;
-  char buf[4096];
-  for (ssize_t n; (n = ::read(out[0], buf, sizeof buf)) != 0;) {
-    if (n > 0) output.append(buf, size_t(n));
-    else if (errno != EINTR) break;
-  }
-  ::close(out[0]);
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
-  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return {};
-  auto first_line = output.substr(0, output.find('\n'));
-  return fail(Errc::io, "run `" + argv[0] + "`: " +
-                            (WIFEXITED(status) ? "exit status " + std::to_string(WEXITSTATUS(status)) : "killed") +
-                            (first_line.empty() ? "" : ": " + first_line));
+  return os::resolve_host_ldconfig("/sbin/ldconfig");
 }
 
 // ld.so.conf as a Debian host has it, then the real ldconfig builds the cache and SONAME links.
 Result<void> make_ld_cache(const NodeSpec& spec, const NodeFacts& node) {
   if (auto r = write_file(node.root + "/etc/ld.so.conf", "include /etc/ld.so.conf.d/*.conf\n"); !r) return r;
   if (auto r = write_file(node.root + "/etc/ld.so.conf.d/nvidia.conf", std::string(lib_dir) + "\n"); !r) return r;
-  return with_context(run_quiet({pick_ldconfig(spec), "-r", node.root}), "build `" + node.root + "/etc/ld.so.cache`");
+  return with_context(os::run_program({pick_ldconfig(spec), "-r", node.root}), "build `" + node.root + "/etc/ld.so.cache`");
 }
 
 NodeReport make_report(const NodeFacts& node, std::vector<std::string> libraries) {

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -96,6 +97,17 @@ Result<void> append_file(const std::string& path, std::string_view content) {
   Fd fd(::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644));
   if (fd.fd < 0) return fail_errno("open `" + path + "`");
   return write_all(fd.fd, content, path);
+}
+
+Result<void> make_char_device(const std::string& path, unsigned major, unsigned minor, mode_t mode) {
+  ::unlink(path.c_str());
+  if (::mknod(path.c_str(), S_IFCHR | mode, makedev(major, minor)) != 0) {
+    int saved = errno;
+    if (saved == EPERM) return fail(Errc::io, "create `" + path + "`: need root to create device nodes", saved);
+    return fail(Errc::io, "create `" + path + "`", saved);
+  }
+  if (::chmod(path.c_str(), mode) != 0) return fail_errno("chmod `" + path + "`"); // past the umask
+  return {};
 }
 
 bool path_exists(const std::string& path) {

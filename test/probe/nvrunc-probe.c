@@ -18,19 +18,9 @@
 #include <string.h>
 #include <unistd.h>
 
-typedef void* nvmlDevice_t;
-typedef struct {
-  char busIdLegacy[16];
-  unsigned domain, bus, device, pciDeviceId, pciSubSystemId;
-  char busId[32];
-} nvmlPciInfo_t;
-typedef struct {
-  unsigned char bytes[16];
-} CUuuid;
+#include "nvml_abi.h" /* src/mock/assets: the published NVML/CUDA ABI, nothing simulated */
 
-#define NVML_SUCCESS 0
-#define CUDA_SUCCESS 0
-#define CUDA_ERROR_NO_DEVICE 100
+typedef void* nvmlDevice_t;
 
 struct Nvml {
   int (*init)(void);
@@ -180,7 +170,7 @@ static void print_cuda_device(const struct Cuda* c, int i) {
   if (c->name(name, sizeof name, dev) == CUDA_SUCCESS) printf("cuda.gpu%d.name=%s\n", i, name);
   CUuuid u;
   if (c->uuid(&u, dev) != CUDA_SUCCESS) return;
-  const unsigned char* b = u.bytes;
+  const unsigned char* b = (const unsigned char*)u.bytes;
   printf("cuda.gpu%d.uuid=GPU-%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x\n", i, b[0],
          b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
 }

@@ -24,8 +24,6 @@ inline constexpr std::string_view ld_conf_fragment = "/etc/ld.so.conf.d/00-nvrun
 // Writes the fragment (and /etc/ld.so.conf if missing), creating /etc and /etc/ld.so.conf.d (0755).
 Result<void> write_ld_conf(const os::RootDir& root, const std::vector<std::string>& library_dirs);
 
-// The host ldconfig to run: `path.real` when that exists, else `path`.
-std::string resolve_ldconfig(const std::string& path);
 
 // The sandbox policy for a static glibc ldconfig (see ld_config.cpp for how it was derived).
 const std::vector<std::string>& ldconfig_syscalls();

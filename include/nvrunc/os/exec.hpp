@@ -21,4 +21,12 @@ std::string find_executable(const std::string& name, const std::string& search_p
 // Whether two paths name the same file (same device and inode).
 bool same_file(const std::string& a, const std::string& b);
 
+// Runs argv[0] (a path) with an empty environment, its output captured, and waits. Fails when it
+// does not exit 0; the message has the exit status and the first line of its output.
+Result<void> run_program(const std::vector<std::string>& argv);
+
+// The host ldconfig to run for `path`: `<path>.real` when it exists (Ubuntu's /sbin/ldconfig is a
+// shell-script wrapper around ldconfig.real), else `path`.
+std::string resolve_host_ldconfig(const std::string& path);
+
 } // namespace nvrunc::os

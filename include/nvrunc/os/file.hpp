@@ -30,6 +30,10 @@ Result<void> write_file_atomic(const std::string& path, std::string_view content
 Result<void> append_file(const std::string& path, std::string_view content);
 
 bool path_exists(const std::string& path);
+
+// Creates (or replaces) a character device node with exactly `mode`. Needs CAP_MKNOD: without it
+// the error says that root is needed.
+Result<void> make_char_device(const std::string& path, unsigned major, unsigned minor, mode_t mode);
 bool is_executable_file(const std::string& path);
 
 // Joins a root prefix and an absolute path: join_root("/mock", "/dev/nvidia0") = "/mock/dev/nvidia0";

@@ -8,19 +8,8 @@
 #include <string.h>
 
 #include "mock_driver.h"
+#include "nvml_abi.h"
 
-typedef enum {
-  CUDA_SUCCESS = 0,
-  CUDA_ERROR_INVALID_VALUE = 1,
-  CUDA_ERROR_NOT_INITIALIZED = 3,
-  CUDA_ERROR_NO_DEVICE = 100,
-  CUDA_ERROR_INVALID_DEVICE = 101,
-} CUresult;
-
-typedef int CUdevice;
-typedef struct {
-  char bytes[16];
-} CUuuid;
 
 static pthread_mutex_t g_cuda_lock = PTHREAD_MUTEX_INITIALIZER;
 static int g_ready;

@@ -7,26 +7,9 @@
 #include <string.h>
 
 #include "mock_driver.h"
-
-typedef enum {
-  NVML_SUCCESS = 0,
-  NVML_ERROR_UNINITIALIZED = 1,
-  NVML_ERROR_INVALID_ARGUMENT = 2,
-  NVML_ERROR_NOT_SUPPORTED = 3,
-  NVML_ERROR_NO_PERMISSION = 4,
-  NVML_ERROR_NOT_FOUND = 6,
-  NVML_ERROR_INSUFFICIENT_SIZE = 7,
-  NVML_ERROR_DRIVER_NOT_LOADED = 9,
-  NVML_ERROR_UNKNOWN = 999,
-} nvmlReturn_t;
+#include "nvml_abi.h"
 
 typedef const struct mock_gpu* nvmlDevice_t;
-
-typedef struct { /* nvmlPciInfo_t, versions 2 and 3 */
-  char busIdLegacy[16];
-  unsigned domain, bus, device, pciDeviceId, pciSubSystemId;
-  char busId[32];
-} nvmlPciInfo_t;
 
 typedef struct { /* the layout behind the unversioned nvmlDeviceGetPciInfo symbol */
   char busId[16];
@@ -34,9 +17,6 @@ typedef struct { /* the layout behind the unversioned nvmlDeviceGetPciInfo symbo
   unsigned reserved[4];
 } nvmlPciInfoV1_t;
 
-typedef struct {
-  unsigned long long total, free, used;
-} nvmlMemory_t;
 
 static pthread_mutex_t g_nvml_lock = PTHREAD_MUTEX_INITIALIZER;
 static int g_refs;

@@ -12,15 +12,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "nvml_abi.h"
+
 typedef void* nvmlDevice_t;
-typedef struct {
-  char busIdLegacy[16];
-  unsigned domain, bus, device, pciDeviceId, pciSubSystemId;
-  char busId[32];
-} nvmlPciInfo_t;
-typedef struct {
-  unsigned long long total, free, used;
-} nvmlMemory_t;
 
 /* Real nvidia-smi's exit codes for these cases. */
 enum { EXIT_NO_LIBRARY = 12, EXIT_NO_DEVICES = 6, EXIT_BAD_ARGS = 2 };
@@ -103,7 +97,7 @@ static int start_nvml(void) {
            "latest NVIDIA driver is installed and running.\n\n");
     return rc;
   }
-  if (rc != 0) printf("Failed to initialize NVML: %s\n", N.error_string(rc));
+  if (rc != NVML_SUCCESS) printf("Failed to initialize NVML: %s\n", N.error_string(rc));
   return rc;
 }
 

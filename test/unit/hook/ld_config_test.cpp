@@ -1,6 +1,8 @@
 // The ld.so.conf fragment and the sandboxed host ldconfig. Cases that run ldconfig need root (the
 // sandbox chroots); they print a warning and return early otherwise.
 #include <catch2/catch.hpp>
+
+#include "nvrunc/os/exec.hpp"
 #include <fcntl.h>
 #include <linux/capability.h>
 
@@ -42,7 +44,7 @@ bool skip_unless_root() {
 
 // run_ldconfig's spec with other capabilities, to find the minimal set.
 Result<os::SandboxResult> ldconfig_with_caps(const Rootfs& fs_root, std::vector<int> caps) {
-  const std::string ldconfig = resolve_ldconfig("/sbin/ldconfig");
+  const std::string ldconfig = os::resolve_host_ldconfig("/sbin/ldconfig");
   os::UniqueFd exe(::open(ldconfig.c_str(), O_RDONLY | O_CLOEXEC));
   os::UniqueFd root(::open(fs_root.root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
   os::SandboxSpec spec;
@@ -83,13 +85,13 @@ TEST_CASE("ld_config: the image's ld.so.conf is kept, the fragment replaced", "[
 TEST_CASE("ld_config: ldconfig.real is preferred, scripts refused", "[ld_config][component]") {
   test::TempDir dir;
   test::write_file(dir.path() / "ldconfig", "#!/bin/sh\nexec /sbin/ldconfig.real \"$@\"\n");
-  CHECK(resolve_ldconfig((dir.path() / "ldconfig").string()) == (dir.path() / "ldconfig").string());
+  CHECK(os::resolve_host_ldconfig((dir.path() / "ldconfig").string()) == (dir.path() / "ldconfig").string());
   Rootfs t;
   auto r = run_ldconfig(t.open(), (dir.path() / "ldconfig").string(), lib_dirs);
   REQUIRE_FALSE(r);
   CHECK(r.error().what().find("is a script") != std::string::npos);
   fs::copy_file("/sbin/ldconfig", dir.path() / "ldconfig.real");
-  CHECK(resolve_ldconfig((dir.path() / "ldconfig").string()) == (dir.path() / "ldconfig.real").string());
+  CHECK(os::resolve_host_ldconfig((dir.path() / "ldconfig").string()) == (dir.path() / "ldconfig.real").string());
   auto missing = run_ldconfig(t.open(), "/nonexistent/ldconfig", lib_dirs);
   REQUIRE_FALSE(missing);
   CHECK(missing.error().code() == Errc::not_found);

@@ -2,6 +2,8 @@
 // bounding set, unshare): when not root each case prints a warning and returns early. The ELF checks
 // run for everyone.
 #include <catch2/catch.hpp>
+
+#include "nvrunc/os/exec.hpp"
 #include <fcntl.h>
 #include <linux/capability.h>
 #include <signal.h>
@@ -69,7 +71,7 @@ TEST_CASE("sandbox: only static ELF binaries run", "[sandbox][component]") {
     const char* refusal; // nullptr: accepted
   };
   const Row rows[] = {
-      {hook::resolve_ldconfig("/sbin/ldconfig"), nullptr}, // static-pie (Ubuntu: the .real behind a script)
+      {os::resolve_host_ldconfig("/sbin/ldconfig"), nullptr}, // static-pie (Ubuntu: the .real behind a script)
       {NVRUNC_SANDBOX_PROBE, nullptr},      // -static
       {(dir.path() / "script").string(), "is a script"},
       {(dir.path() / "text").string(), "not an ELF"},

@@ -115,6 +115,7 @@ const std::vector<Key>& keys() {
       {"nvrunc.driver-root", set_driver_root},
       {"nvrunc.dev-root", string(&Config::dev_root, true)},
       {"nvrunc.proc-root", string(&Config::proc_root, true)},
+      {"nvrunc.sys-root", string(&Config::sys_root, true)},
       {"nvrunc.ldcache", string(&Config::ldcache, true)},
       {"nvrunc.binary-search-paths", string_list(&Config::binary_search_paths)},
       {"nvrunc.hook-path", string(&Config::hook_path, true)},

@@ -105,7 +105,8 @@ void read_requirements(Request& req, const std::vector<std::string>& env, const 
   for (auto& [name, value] : vars)
     if (!trim(value).empty()) req.requirements.push_back(value);
   if (req.legacy_image) {
-    auto cuda = split(*spec::env_value(env, "CUDA_VERSION"), '.');
+    const std::string version = spec::env_value(env, "CUDA_VERSION").value_or("");
+    auto cuda = split(version, '.'); // views into `version`: it must outlive them
     if (cuda.size() >= 2 && is_digits(cuda[0]) && is_digits(cuda[1]))
       req.requirements.push_back("cuda>=" + std::string(cuda[0]) + "." + std::string(cuda[1]));
   }

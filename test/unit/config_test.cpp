@@ -154,6 +154,7 @@ TEST_CASE("config: the shipped config/config.toml documents the true defaults", 
     CHECK(c->driver_root == d.driver_root);
     CHECK(c->effective_dev_root() == d.effective_dev_root());
     CHECK(c->proc_root == d.proc_root);
+    CHECK(c->sys_root == d.sys_root);
     CHECK(c->ldcache == d.ldcache);
     CHECK(c->ldconfig == d.ldconfig);
     CHECK(c->binary_search_paths == d.binary_search_paths);

@@ -40,6 +40,7 @@ struct Config {
   std::string driver_root = "/";   // also [nvidia-container-cli] root
   std::string dev_root;            // "" = same as driver_root
   std::string proc_root = "/proc"; // the directory that stands for the host's /proc
+  std::string sys_root = "/sys";   // the directory that stands for the host's /sys (DRM nodes by PCI id)
   std::string ldcache = "/etc/ld.so.cache"; // inside driver_root
   std::vector<std::string> binary_search_paths{"/usr/bin", "/usr/sbin", "/bin", "/sbin", "/usr/local/bin",
                                                "/usr/local/sbin", "/usr/local/nvidia/bin"};

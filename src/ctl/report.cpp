@@ -20,6 +20,12 @@ std::string node_text(const discover::DeviceNode& n) {
                      n.on_host ? "" : " (not on the host: runc creates it)", n.problem.empty() ? "" : "  PROBLEM: " + n.problem);
 }
 
+OrderedJson requirements_json(const std::vector<require::Requirement>& requirements) {
+  OrderedJson out = OrderedJson::array();
+  for (const auto& r : requirements) out.push_back({{"variable", r.variable}, {"expression", r.expression}});
+  return out;
+}
+
 } // namespace
 
 OrderedJson inventory_json(const discover::Inventory& inv, const config::Config& config) {
@@ -68,7 +74,7 @@ OrderedJson plan_json(const runtime::BundlePlan& p) {
   j["request"] = {{"source", p.request.source},
                   {"gpu_container", p.request.wants_driver()},
                   {"capabilities", p.request.capabilities.to_string()},
-                  {"requirements", p.request.requirements},
+                  {"requirements", requirements_json(p.request.requirements)},
                   {"notes", p.request.notes}};
   j["library_dir"] = p.target.library_dir;
   j["devices"] = OrderedJson::array();
@@ -91,8 +97,9 @@ std::string plan_text(const runtime::BundlePlan& p) {
   if (!p.request.wants_driver()) return s + "result:          not a GPU container: config.json is passed to runc unchanged\n";
   s += fmt::format("capabilities:    {}\nlibrary dir:     {}\n", p.request.capabilities.to_string(), p.target.library_dir);
   if (!p.request.requirements.empty())
-    s += fmt::format("requirements:    {}{}\n", fmt::join(p.request.requirements, " AND "),
-                     p.request.requirements_disabled ? " (disabled)" : "");
+    for (const auto& r : p.request.requirements)
+      s += fmt::format("requirement:     {}={}{}\n", r.variable, r.expression,
+                       p.request.requirements_disabled ? " (disabled)" : "");
   s += "\ndevices (linux.devices + an allow rule in linux.resources.devices):\n";
   for (const auto& d : p.plan.edits.device_nodes)
     s += fmt::format("  {:<24} {} {}:{} {:<3} {}\n", d.path, d.type, d.major, d.minor, d.permissions, d.reason);

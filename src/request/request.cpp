@@ -103,12 +103,13 @@ void read_requirements(Request& req, const std::vector<std::string>& env, const 
   }
   std::sort(vars.begin(), vars.end());
   for (auto& [name, value] : vars)
-    if (!trim(value).empty()) req.requirements.push_back(value);
+    if (!trim(value).empty()) req.requirements.push_back({name, value});
   if (req.legacy_image) {
     const std::string version = spec::env_value(env, "CUDA_VERSION").value_or("");
     auto cuda = split(version, '.'); // views into `version`: it must outlive them
     if (cuda.size() >= 2 && is_digits(cuda[0]) && is_digits(cuda[1]))
-      req.requirements.push_back("cuda>=" + std::string(cuda[0]) + "." + std::string(cuda[1]));
+      req.requirements.push_back({"CUDA_VERSION=" + version + " (a legacy CUDA image)",
+                                  "cuda>=" + std::string(cuda[0]) + "." + std::string(cuda[1])});
   }
   auto disable = spec::env_value(env, "NVIDIA_DISABLE_REQUIRE");
   req.requirements_disabled = config.disable_require || (disable && parse_go_bool(*disable).value_or(false));

@@ -85,11 +85,17 @@ TEST_CASE("request: capabilities", "[request]") {
 TEST_CASE("request: requirements", "[request]") {
   auto r = read(spec_with_env({"NVIDIA_VISIBLE_DEVICES=0", "NVIDIA_REQUIRE_Z=driver>=500", "NVIDIA_REQUIRE_CUDA=cuda>=12.0",
                                "NVIDIA_REQUIRE_JETPACK=csv-mounts=all", "NVIDIA_REQUIRE_EMPTY="}));
-  CHECK(r.requirements == std::vector<std::string>{"cuda>=12.0", "driver>=500"});
+  REQUIRE(r.requirements.size() == 2);
+  CHECK(r.requirements[0].variable == "NVIDIA_REQUIRE_CUDA");
+  CHECK(r.requirements[0].expression == "cuda>=12.0");
+  CHECK(r.requirements[1].variable == "NVIDIA_REQUIRE_Z");
+  CHECK(r.requirements[1].expression == "driver>=500");
   CHECK_FALSE(r.requirements_disabled);
   auto legacy = read(spec_with_env({"CUDA_VERSION=11.8.0"}));
   CHECK(legacy.legacy_image);
-  CHECK(legacy.requirements == std::vector<std::string>{"cuda>=11.8"});
+  REQUIRE(legacy.requirements.size() == 1);
+  CHECK(legacy.requirements[0].expression == "cuda>=11.8");
+  CHECK(legacy.requirements[0].variable.find("legacy") != std::string::npos);
   CHECK(read(spec_with_env({"NVIDIA_VISIBLE_DEVICES=0", "NVIDIA_DISABLE_REQUIRE=true"})).requirements_disabled);
   CHECK(read(spec_with_env({"NVIDIA_VISIBLE_DEVICES=0", "NVIDIA_DISABLE_REQUIRE=1"})).requirements_disabled);
   CHECK_FALSE(read(spec_with_env({"NVIDIA_VISIBLE_DEVICES=0", "NVIDIA_DISABLE_REQUIRE=yes"})).requirements_disabled);

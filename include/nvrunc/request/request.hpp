@@ -19,6 +19,7 @@
 #include "nvrunc/common/capability.hpp"
 #include "nvrunc/common/error.hpp"
 #include "nvrunc/config/config.hpp"
+#include "nvrunc/require/requirements.hpp"
 #include "nvrunc/spec/document.hpp"
 
 namespace nvrunc::request {
@@ -34,7 +35,7 @@ struct Request {
   Devices devices = Devices::nothing;
   std::vector<std::string> ids; // as written, trimmed, in order, duplicates removed
   Capabilities capabilities;
-  std::vector<std::string> requirements; // NVIDIA_REQUIRE_* values (by variable name), implicit cuda>= last
+  std::vector<require::Requirement> requirements; // NVIDIA_REQUIRE_* (by variable name), implicit cuda>= last
   bool requirements_disabled = false;    // NVIDIA_DISABLE_REQUIRE or config disable-require
   bool legacy_image = false;             // CUDA_VERSION set, NVIDIA_REQUIRE_CUDA unset
   std::string source;                    // where the request came from, for logs and `explain`

@@ -46,6 +46,14 @@ constexpr std::array libraries = {
     DriverLibrary{"libnvidia-ngx.so", C::ngx, "1"},
 };
 
+constexpr std::array platform_libraries = {
+    DriverLibrary{"libnvidia-egl-gbm.so", C::graphics, "1"},
+    DriverLibrary{"libnvidia-egl-wayland.so", C::graphics, "1"},
+    DriverLibrary{"libnvidia-egl-wayland2.so", C::graphics, "1"},
+    DriverLibrary{"libnvidia-egl-xcb.so", C::graphics, "1"},
+    DriverLibrary{"libnvidia-egl-xlib.so", C::graphics, "1"},
+};
+
 constexpr std::array binaries = {
     DriverBinary{"nvidia-smi", C::utility},
     DriverBinary{"nvidia-debugdump", C::utility},
@@ -57,6 +65,7 @@ constexpr std::array binaries = {
 } // namespace
 
 std::span<const DriverLibrary> driver_libraries() { return libraries; }
+std::span<const DriverLibrary> driver_platform_libraries() { return platform_libraries; }
 std::span<const DriverBinary> driver_binaries() { return binaries; }
 
 } // namespace nvrunc::discover

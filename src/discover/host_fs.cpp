@@ -18,9 +18,10 @@ Result<std::string> HostFs::read_proc(std::string_view rel) const {
   return os::read_file(os::join_root(m_roots.proc_root, "/" + std::string(rel)), 1u << 20);
 }
 
-std::vector<std::string> HostFs::list_proc(std::string_view rel) const {
+namespace {
+
+std::vector<std::string> list_dir(const std::string& dir) {
   std::vector<std::string> names;
-  const std::string dir = os::join_root(m_roots.proc_root, "/" + std::string(rel));
   DIR* d = ::opendir(dir.c_str());
   if (!d) return names;
   while (auto* e = ::readdir(d)) {
@@ -30,6 +31,24 @@ std::vector<std::string> HostFs::list_proc(std::string_view rel) const {
   ::closedir(d);
   std::sort(names.begin(), names.end());
   return names;
+}
+
+} // namespace
+
+std::vector<std::string> HostFs::list_proc(std::string_view rel) const {
+  return list_dir(os::join_root(m_roots.proc_root, "/" + std::string(rel)));
+}
+
+std::vector<std::string> HostFs::list_dev(std::string_view dev_dir) const {
+  return list_dir(os::join_root(m_roots.dev_root, dev_dir));
+}
+
+std::vector<std::string> HostFs::list_sys(std::string_view rel) const {
+  return list_dir(os::join_root(m_roots.sys_root, "/" + std::string(rel)));
+}
+
+std::vector<std::string> HostFs::list_driver_dir(std::string_view path) const {
+  return list_dir(driver_host_path(path));
 }
 
 Result<std::optional<NodeInfo>> HostFs::stat_node(std::string_view dev_path) const {

@@ -2,35 +2,14 @@
 
 #include <algorithm>
 
-#include "nvrunc/discover/driver_files.hpp"
-#include "nvrunc/discover/elf.hpp"
-#include "nvrunc/discover/ldcache.hpp"
+#include "internal.hpp"
 #include "nvrunc/discover/procfs.hpp"
 
 namespace nvrunc::discover {
 
 namespace {
 
-constexpr size_t max_ldcache_size = 64u << 20;
-
-// A node with known numbers, checked against (and completed from) the host's /dev.
-Result<DeviceNode> describe_node(const HostFs& fs, std::string path, std::uint32_t major, std::uint32_t minor) {
-  DeviceNode node;
-  node.path = std::move(path);
-  node.major = major;
-  node.minor = minor;
-  NVRUNC_TRY(host, fs.stat_node(node.path));
-  if (!host) return node;
-  node.on_host = true;
-  if (host->type != 'c' || host->major != major || host->minor != minor)
-    node.problem = "host node `" + node.path + "` is " + std::string(1, host->type) + " " + std::to_string(host->major) +
-                   ":" + std::to_string(host->minor) + ", expected c " + std::to_string(major) + ":" +
-                   std::to_string(minor);
-  node.mode = host->mode;
-  node.uid = host->uid;
-  node.gid = host->gid;
-  return node;
-}
+using detail::describe_node;
 
 Result<std::vector<Gpu>> discover_gpus(const HostFs& fs, std::vector<std::string>& warnings) {
   std::vector<Gpu> gpus;
@@ -46,7 +25,11 @@ Result<std::vector<Gpu>> discover_gpus(const HostFs& fs, std::vector<std::string
       warnings.push_back("skipping GPU `" + dir + "`: incomplete information file");
       continue;
     }
-    Gpu gpu{0, *info.minor, info.uuid, *bus, info.model, {}};
+    Gpu gpu;
+    gpu.minor = *info.minor;
+    gpu.uuid = info.uuid;
+    gpu.bus_id = *bus;
+    gpu.model = info.model;
     NVRUNC_TRY(node, describe_node(fs, "/dev/nvidia" + std::to_string(gpu.minor), nvidia_major, gpu.minor));
     gpu.node = std::move(node);
     gpus.push_back(std::move(gpu));
@@ -74,86 +57,6 @@ Result<void> discover_control_nodes(const HostFs& fs, Inventory& inv) {
   return {};
 }
 
-// "libcuda.so" matches "libcuda.so" and "libcuda.so.1", not "libcudart.so.12".
-const DriverLibrary* match_library(std::string_view soname) {
-  for (const auto& lib : driver_libraries()) {
-    const std::string_view p = lib.prefix;
-    if (soname == p || (soname.starts_with(p) && soname.size() > p.size() && soname[p.size()] == '.')) return &lib;
-  }
-  return nullptr;
-}
-
-bool ends_with_version(std::string_view real_path, std::string_view version) {
-  return real_path.ends_with("." + std::string(version));
-}
-
-// Walks the cache for one architecture; the last valid entry per library wins.
-std::vector<Library> select_libraries(const HostFs& fs, const std::vector<LdCacheEntry>& cache, std::int32_t arch,
-                                      const std::string& version, std::vector<std::string>& warnings) {
-  std::vector<std::optional<Library>> chosen(driver_libraries().size());
-  for (const auto& e : cache) {
-    if ((e.flags & ldcache_arch_mask) != arch || !(e.flags & ldcache_flag_elf)) continue;
-    const DriverLibrary* lib = match_library(e.soname);
-    if (!lib) continue;
-    auto real = fs.resolve_driver_path(e.path);
-    if (!real) {
-      warnings.push_back("skipping `" + e.path + "`: " + real.error().what());
-      continue;
-    }
-    if (!ends_with_version(*real, version)) {
-      warnings.push_back("skipping `" + *real + "`: not from driver " + version);
-      continue;
-    }
-    size_t slot = static_cast<size_t>(lib - driver_libraries().data());
-    chosen[slot] = Library{std::string(lib->prefix), lib->capability, *real, fs.driver_host_path(*real), ""};
-  }
-  std::vector<Library> out;
-  for (auto& c : chosen) {
-    if (!c) continue;
-    auto soname = read_soname(c->host_path);
-    if (!soname) {
-      warnings.push_back("skipping `" + c->host_path + "`: " + soname.error().what());
-      continue;
-    }
-    c->soname = *soname;
-    out.push_back(std::move(*c));
-  }
-  return out;
-}
-
-Result<void> discover_libraries(const HostFs& fs, const DiscoverOptions& options, Inventory& inv) {
-  auto bytes = fs.read_driver_file(options.ldcache, max_ldcache_size);
-  if (!bytes) {
-    inv.warnings.push_back("no driver libraries: " + bytes.error().what());
-    return {};
-  }
-  NVRUNC_TRY(cache, parse_ldcache(*bytes, fs.driver_host_path(options.ldcache)));
-  inv.libraries = select_libraries(fs, cache, native_ldcache_arch(), inv.driver_version, inv.warnings);
-#if defined(__x86_64__)
-  inv.libraries32 = select_libraries(fs, cache, ldcache_arch_i386, inv.driver_version, inv.warnings);
-#endif
-  return {};
-}
-
-void discover_binaries(const HostFs& fs, const DiscoverOptions& options, Inventory& inv) {
-  for (const auto& bin : driver_binaries()) {
-    std::vector<std::string> rejected; // /bin and /usr/bin are often one directory: say it once
-    for (const auto& dir : options.binary_search_paths) {
-      auto real = fs.resolve_driver_path(dir + "/" + std::string(bin.name));
-      if (!real || !fs.is_executable(*real)) continue;
-      const std::string host = fs.driver_host_path(*real);
-      if (!is_elf_file(host)) {
-        if (std::find(rejected.begin(), rejected.end(), host) == rejected.end())
-          inv.warnings.push_back("skipping `" + host + "`: not an ELF executable (a wrapper script?)");
-        rejected.push_back(host);
-        continue;
-      }
-      inv.binaries.push_back({std::string(bin.name), bin.capability, *real, host});
-      break;
-    }
-  }
-}
-
 } // namespace
 
 Result<Inventory> discover(const HostFs& fs, const DiscoverOptions& options) {
@@ -166,9 +69,21 @@ Result<Inventory> discover(const HostFs& fs, const DiscoverOptions& options) {
   NVRUNC_TRY(gpus, discover_gpus(fs, inv.warnings));
   inv.gpus = std::move(gpus);
   if (auto r = discover_control_nodes(fs, inv); !r) return fail(std::move(r.error()));
-  if (auto r = discover_libraries(fs, options, inv); !r) return fail(std::move(r.error()));
-  discover_binaries(fs, options, inv);
+  if (auto r = detail::discover_mig(fs, inv); !r) return fail(std::move(r.error()));
+  if (auto r = detail::discover_devices(fs, inv); !r) return fail(std::move(r.error()));
+  if (auto r = detail::discover_libraries(fs, options, inv); !r) return fail(std::move(r.error()));
+  detail::discover_files(fs, options, inv);
   return inv;
+}
+
+std::string_view feature_name(Feature f) {
+  switch (f) {
+  case Feature::gds: return "gds";
+  case Feature::mofed: return "mofed";
+  case Feature::nvswitch: return "nvswitch";
+  case Feature::gdrcopy: return "gdrcopy";
+  }
+  return "?";
 }
 
 } // namespace nvrunc::discover

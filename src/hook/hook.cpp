@@ -4,6 +4,8 @@
 #include <ostream>
 
 #include "nvrunc/hook/ld_config.hpp"
+#include "nvrunc/hook/musl.hpp"
+#include "nvrunc/hook/params.hpp"
 #include "nvrunc/hook/state.hpp"
 #include "nvrunc/os/rooted.hpp"
 
@@ -44,13 +46,24 @@ Result<std::vector<std::string>> create_container(const HookOptions& options, in
   NVRUNC_TRY(text, read_stream(stdin_fd));
   NVRUNC_TRY(state, load_state(text));
   NVRUNC_TRY(root, os::RootDir::open(state.rootfs));
+  NVRUNC_TRY(musl, is_musl_image(root));
   std::vector<std::string> warnings = create_links(root, options.links);
-  if (!options.library_dirs.empty()) {
-    if (auto conf = write_ld_conf(root, options.library_dirs); !conf)
-      return fail(std::move(conf.error()).wrap("configure the dynamic linker"));
+  if (musl) {
+    if (auto path = write_musl_path(root, options.library_dirs); !path)
+      return fail(std::move(path.error()).wrap("configure the musl dynamic linker"));
+  } else {
+    if (!options.library_dirs.empty()) {
+      if (auto conf = write_ld_conf(root, options.library_dirs); !conf)
+        return fail(std::move(conf.error()).wrap("configure the dynamic linker"));
+    }
+    if (options.run_ldconfig) {
+      if (auto ran = run_ldconfig(root, options.ldconfig, options.library_dirs); !ran)
+        return fail(std::move(ran.error()));
+    }
   }
-  if (options.run_ldconfig) {
-    if (auto ran = run_ldconfig(root, options.ldconfig, options.library_dirs); !ran) return fail(std::move(ran.error()));
+  if (options.mask_params) {
+    if (auto masked = mask_params(root, options.params_path); !masked)
+      warnings.push_back(masked.error().what() + " (NVML in the container may create or chmod device nodes)");
   }
   return warnings;
 }

@@ -41,6 +41,21 @@ Result<void> no_ldconfig(HookOptions& o, std::string_view) {
   return {};
 }
 
+Result<void> mask_params(HookOptions& o, std::string_view) {
+  o.mask_params = true;
+  return {};
+}
+
+Result<void> set_params_path(HookOptions& o, std::string_view path) {
+  auto parts = os::path_components(path);
+  if (path.empty() || path.front() != '/' || has_control(path) || parts.empty() ||
+      std::find(parts.begin(), parts.end(), "..") != parts.end())
+    return fail(Errc::invalid_argument, "option `--mask-params-path " + printable(path) +
+                                            "`: expected an absolute container file path without `..`");
+  o.params_path = path;
+  return {};
+}
+
 Result<void> want_help(HookOptions& o, std::string_view) {
   o.command = Command::help;
   return {};
@@ -53,11 +68,13 @@ struct OptionRow {
 };
 
 // The create-container grammar.
-constexpr std::array<OptionRow, 6> create_container_options{{
+constexpr std::array<OptionRow, 8> create_container_options{{
     {"--library-dir", true, add_library_dir},
     {"--link", true, add_link},
     {"--ldconfig", true, set_ldconfig},
     {"--no-ldconfig", false, no_ldconfig},
+    {"--mask-params", false, mask_params},
+    {"--mask-params-path", true, set_params_path},
     {"--help", false, want_help},
     {"-h", false, want_help},
 }};
@@ -109,7 +126,7 @@ Result<HookOptions> parse_options(const std::vector<std::string>& args) {
 
 std::string usage() {
   return R"(usage: nvrunc-hook create-container [--library-dir DIR]... [--link LINK=TARGET]...
-                                    [--ldconfig PATH] [--no-ldconfig]
+                                    [--ldconfig PATH] [--no-ldconfig] [--mask-params]
 
 An OCI createContainer hook: runc runs it in the container's mount namespace before pivot_root,
 with the OCI state JSON on stdin. It finds the rootfs from the state's `bundle` (config.json
@@ -117,13 +134,26 @@ with the OCI state JSON on stdin. It finds the rootfs from the state's `bundle` 
 
   --link LINK=TARGET   create the symlink LINK (absolute container path) with content TARGET,
                        replacing a file or link atomically (repeatable; failures are warnings)
-  --library-dir DIR    list DIR in /etc/ld.so.conf.d/00-nvrunc.conf (repeatable, in order) and
-                       create /etc/ld.so.conf if the image has none
+  --library-dir DIR    list DIR in /etc/ld.so.conf.d/00-nvrunc.conf (repeatable, in order; the
+                       64-bit and the 32-bit directory alike) and create /etc/ld.so.conf if the
+                       image has none
   --ldconfig PATH      the HOST ldconfig to run chrooted in the rootfs, sandboxed (seccomp,
                        no capabilities but CAP_DAC_OVERRIDE, rlimits, empty env); PATH.real is
                        preferred when it exists; it must be a static ELF (default /sbin/ldconfig)
   --no-ldconfig        do not rebuild /etc/ld.so.cache
+  --mask-params        show the container /proc/driver/nvidia/params with `ModifyDeviceFiles: 0`
+                       (a read-only in-memory copy mounted over its own procfs file), so NVML
+                       never creates or chmods device nodes in it; no file (no driver) or no
+                       `ModifyDeviceFiles: 1` line: nothing to do; a mount that fails (kernel
+                       < 5.2, no CAP_SYS_ADMIN) is a warning
+  --mask-params-path=PATH
+                       for testing only: mask PATH (in the container) instead of the params file
   --help               this text; --version: the version
+
+musl images (the rootfs has /etc/alpine-release): the library directories that are missing are
+appended to /etc/ld-musl-<arch>.path (created with musl's defaults /lib, /usr/local/lib, /usr/lib
+first), since musl's loader reads neither ld.so.conf nor ld.so.cache; the glibc fragment and
+ldconfig are skipped, the links are still made.
 
 Unknown subcommands and options are ignored with a warning (exit 0) so newer specs still start;
 options that take a value must then be written --name=value. The hook refuses to run when its

@@ -174,6 +174,20 @@ std::optional<std::string> read_link_at(int dir, const std::string& name) {
 
 } // namespace
 
+Result<std::string> read_fd(int fd, size_t limit) {
+  std::string data;
+  char buf[8192];
+  while (true) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return fail_errno("read");
+    if (n == 0) return data;
+    if (data.size() + static_cast<size_t>(n) > limit)
+      return fail(Errc::invalid_argument, "read: more than " + std::to_string(limit) + " bytes");
+    data.append(buf, static_cast<size_t>(n));
+  }
+}
+
 std::vector<std::string> path_components(std::string_view path) {
   std::vector<std::string> parts;
   size_t i = 0;
@@ -295,6 +309,18 @@ Result<void> RootDir::write_file(std::string_view path, std::string_view content
   UniqueFd sync_fd(::openat(dir.get(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!sync_fd.valid() || ::fsync(sync_fd.get()) != 0) return fail_sys(errno, what + ": fsync directory");
   return {};
+}
+
+Result<std::string> RootDir::read_file(std::string_view path, size_t limit) const {
+  const std::string what = "read " + quoted_in(path, m_path);
+  // O_NONBLOCK: opening a FIFO planted by the image must not hang the hook before the type check.
+  NVRUNC_TRY(fd, open_at(path, O_RDONLY | O_NONBLOCK | O_NOCTTY));
+  struct stat st;
+  if (::fstat(fd.get(), &st) != 0) return fail_sys(errno, what);
+  if (!S_ISREG(st.st_mode)) return fail(Errc::unsupported, what + ": not a regular file");
+  auto data = read_fd(fd.get(), limit);
+  if (!data) return fail(std::move(data.error()).wrap(what));
+  return data;
 }
 
 } // namespace nvrunc::os

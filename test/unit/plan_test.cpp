@@ -21,8 +21,13 @@ discover::Inventory two_gpus() {
   inv.driver_version = "550.54.15";
   for (unsigned i = 0; i < 2; ++i) {
     discover::DeviceNode node{"/dev/nvidia" + std::to_string(i), 'c', 195, i, 0666, 0, 0, true, ""};
-    inv.gpus.push_back({i, i, "GPU-0000000" + std::to_string(i) + "-aaaa-bbbb-cccc-dddddddddddd",
-                        "00000000:0" + std::to_string(i + 7) + ":00.0", "NVIDIA A100", node});
+    discover::Gpu gpu;
+    gpu.index = gpu.minor = i;
+    gpu.uuid = "GPU-0000000" + std::to_string(i) + "-aaaa-bbbb-cccc-dddddddddddd";
+    gpu.bus_id = "00000000:0" + std::to_string(i + 7) + ":00.0";
+    gpu.model = "NVIDIA A100";
+    gpu.node = node;
+    inv.gpus.push_back(gpu);
   }
   inv.nvidiactl = discover::DeviceNode{"/dev/nvidiactl", 'c', 195, 255, 0666, 0, 0, true, ""};
   inv.uvm = discover::DeviceNode{"/dev/nvidia-uvm", 'c', 510, 0, 0666, 0, 0, true, ""};

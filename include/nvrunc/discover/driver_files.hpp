@@ -26,6 +26,9 @@ struct DriverBinary {
 };
 
 std::span<const DriverLibrary> driver_libraries();
+// Libraries shipped with the driver that carry their own version, not the driver's
+// (libnvidia-egl-gbm.so.1.1.2, libnvidia-egl-wayland.so.1.1.17, ...; reference §2.7).
+std::span<const DriverLibrary> driver_platform_libraries();
 std::span<const DriverBinary> driver_binaries();
 
 } // namespace nvrunc::discover

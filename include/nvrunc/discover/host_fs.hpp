@@ -18,6 +18,7 @@ struct HostRoots {
   std::string driver_root = "/"; // libraries, binaries, ld.so.cache, firmware
   std::string dev_root = "/";    // device nodes: <dev_root>/dev/...
   std::string proc_root = "/proc";
+  std::string sys_root = "/sys";
 };
 
 struct NodeInfo {
@@ -43,6 +44,10 @@ public:
   // stat of <dev_root><dev_path> ("/dev/nvidia0"): nullopt when absent; an error when it exists
   // but is not a character or block device.
   virtual Result<std::optional<NodeInfo>> stat_node(std::string_view dev_path) const;
+  // Entry names of <dev_root><dev_dir> ("/dev/infiniband"), sorted; empty when absent.
+  virtual std::vector<std::string> list_dev(std::string_view dev_dir) const;
+  // Entry names of <sys_root>/<rel>, sorted; empty when absent.
+  virtual std::vector<std::string> list_sys(std::string_view rel) const;
 
   // A file inside the driver root, read whole (bounded).
   Result<std::string> read_driver_file(std::string_view path, size_t limit) const;
@@ -53,6 +58,8 @@ public:
   std::string driver_host_path(std::string_view path) const;
   // Whether `path` (inside the driver root, already resolved) is an executable regular file.
   bool is_executable(std::string_view path) const;
+  // Entry names of a directory inside the driver root, sorted; empty when absent.
+  std::vector<std::string> list_driver_dir(std::string_view path) const;
 
 private:
   Result<const os::RootDir*> driver_dir() const;

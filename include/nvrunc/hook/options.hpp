@@ -1,7 +1,11 @@
 // The hook's command line, as a table (the shim and `nvrunc-ctl cdi generate` emit it):
 //
 //   nvrunc-hook create-container [--library-dir DIR]... [--link LINK=TARGET]...
-//                                [--ldconfig PATH] [--no-ldconfig]
+//                                [--ldconfig PATH] [--no-ldconfig] [--mask-params]
+//                                [--mask-params-path=PATH]
+//
+// `--mask-params-path` is for tests only (runc refuses bind mounts under /proc, so a manual check
+// against real runc needs another target); production specs never carry it.
 //
 // Values are given as `--name value` or `--name=value`. Forward compatibility, as NVIDIA's hooks do
 // it: an unknown subcommand is a warning and exit 0, and an unknown option is a warning and is
@@ -15,6 +19,7 @@
 
 #include "nvrunc/common/error.hpp"
 #include "nvrunc/hook/links.hpp"
+#include "nvrunc/hook/params.hpp"
 
 namespace nvrunc::hook {
 
@@ -29,6 +34,8 @@ struct HookOptions {
   std::vector<Link> links;
   std::string ldconfig{default_ldconfig};
   bool run_ldconfig = true;
+  bool mask_params = false;               // show the container `ModifyDeviceFiles: 0`
+  std::string params_path{driver_params_path}; // container path of the params file (testing)
   std::vector<std::string> warnings;      // ignored options, unknown subcommand
 };
 

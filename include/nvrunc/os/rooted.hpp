@@ -68,6 +68,11 @@ public:
   // in-root parent directory, fchmod `mode`, fsync, renameat, fsync of the directory.
   Result<void> write_file(std::string_view path, std::string_view content, mode_t mode) const;
 
+  // The content of the regular file at `path` (symlinks followed inside the root). Anything else (a
+  // FIFO, a device, a directory) is refused with Errc::unsupported before a byte is read, and more
+  // than `limit` bytes is Errc::invalid_argument. Errc::not_found when it does not exist.
+  Result<std::string> read_file(std::string_view path, size_t limit) const;
+
 private:
   RootDir(UniqueFd fd, std::string path, Resolver resolver)
       : m_fd(std::move(fd)), m_path(std::move(path)), m_resolver(resolver) {}
@@ -80,6 +85,10 @@ private:
   std::string m_path;
   Resolver m_resolver;
 };
+
+// Reads `fd` from its current offset to EOF (procfs files report size 0, so this never trusts
+// st_size); more than `limit` bytes is Errc::invalid_argument.
+Result<std::string> read_fd(int fd, size_t limit);
 
 // The components of `path` split on "/", without empty and "." components ("..": kept).
 std::vector<std::string> path_components(std::string_view path);

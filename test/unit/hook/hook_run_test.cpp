@@ -1,8 +1,11 @@
 // The nvrunc-hook binary run as runc runs it: a state JSON on stdin, an explicit env, a temp bundle.
 // As root the host ldconfig really runs; otherwise --no-ldconfig is passed (and the ldconfig failure
-// path is checked for its one-line error).
+// path is checked for its one-line error). The --mask-params cases that mount run as root in a
+// private mount namespace the test process enters first (the hook inherits it, as it inherits the
+// container's from runc).
 #include <catch2/catch.hpp>
 
+#include "elf32.hpp"
 #include "support.hpp"
 
 namespace fs = std::filesystem;
@@ -144,7 +147,145 @@ TEST_CASE("hook: unknown subcommands pass, --help documents", "[hook][component]
   auto help = b.hook({"--help"});
   CHECK(help.exit_code() == 0);
   CHECK(help.out.find("--library-dir") != std::string::npos);
+  CHECK(help.out.find("--mask-params") != std::string::npos);
+  CHECK(help.out.find("ld-musl") != std::string::npos);
   auto version = b.hook({"--version"});
   CHECK(version.exit_code() == 0);
   CHECK(version.out.starts_with("nvrunc-hook "));
+}
+
+namespace {
+
+const std::string lib32dir = "/usr/lib/i386-linux-gnu";
+const std::string params_text = "ResmanDebugLevel: 4294967295\nModifyDeviceFiles: 1\nDeviceFileMode: 438\n";
+const std::string masked_text = "ResmanDebugLevel: 4294967295\nModifyDeviceFiles: 0\nDeviceFileMode: 438\n";
+
+bool skip_unless_private_namespace() {
+  if (nvrunc::test::is_root() && nvrunc::test::enter_private_mount_namespace()) return false;
+  WARN("not root (or unshare refused): mount cases skipped");
+  return true;
+}
+
+} // namespace
+
+TEST_CASE("hook: 32-bit libraries beside the 64-bit ones", "[hook][component]") {
+  Bundle b;
+  nvrunc::test::write_file(b.root / "usr/lib/i386-linux-gnu/libnvrunctest.so.1.2.3",
+                           nvrunc::test::elf32_shared_object("libnvrunctest.so.1"));
+  std::vector<std::string> args = standard_args();
+  for (const char* a : {"--library-dir", "/usr/lib/i386-linux-gnu", "--link",
+                        "/usr/lib/i386-linux-gnu/libnvrunctest.so.1=libnvrunctest.so.1.2.3", "--link",
+                        "/usr/lib/i386-linux-gnu/libnvrunctest.so=libnvrunctest.so.1"})
+    args.push_back(a);
+  auto r = b.hook(args);
+  INFO(r.err);
+  REQUIRE(r.exit_code() == 0);
+  CHECK(r.err.empty());
+  for (const auto& dir : {libdir, lib32dir}) {
+    CHECK(fs::read_symlink(b.root / dir.substr(1) / "libnvrunctest.so.1") == "libnvrunctest.so.1.2.3");
+    CHECK(fs::read_symlink(b.root / dir.substr(1) / "libnvrunctest.so") == "libnvrunctest.so.1");
+  }
+  CHECK(nvrunc::test::read_file(b.root / "etc/ld.so.conf.d/00-nvrunc.conf") == libdir + "\n" + lib32dir + "\n");
+  if (!nvrunc::test::is_root()) {
+    WARN("not root: ldconfig not run");
+    return;
+  }
+  auto cache = run_process({"/sbin/ldconfig", "-p", "-C", (b.root / "etc/ld.so.cache").string()}, {}, "").out;
+  INFO(cache);
+  // The same SONAME twice, told apart by the ABI: the i386 loader only takes the `libc6` entry.
+  CHECK(cache.find("libnvrunctest.so.1 (libc6,x86-64) => " + libdir + "/libnvrunctest.so.1") != std::string::npos);
+  CHECK(cache.find("libnvrunctest.so.1 (libc6) => " + lib32dir + "/libnvrunctest.so.1") != std::string::npos);
+}
+
+TEST_CASE("hook: musl images get the ld-musl path file and no ldconfig", "[hook][component]") {
+  Bundle b;
+  nvrunc::test::write_file(b.root / "etc/alpine-release", "3.20.3\n");
+  // Without --no-ldconfig, even when not root: ldconfig (which needs chroot) must not be run at all.
+  auto args = standard_args();
+  args.erase(std::remove(args.begin(), args.end(), "--no-ldconfig"), args.end());
+  args.insert(args.end(), {"--library-dir", lib32dir});
+  auto r = b.hook(args);
+  INFO(r.err);
+  REQUIRE(r.exit_code() == 0);
+  CHECK(r.err.empty());
+  CHECK(nvrunc::test::read_file(b.root / "etc/ld-musl-x86_64.path") ==
+        "/lib\n/usr/local/lib\n/usr/lib\n" + libdir + "\n" + lib32dir + "\n");
+  CHECK(nvrunc::test::list_dir(b.root / "etc") == std::vector<std::string>{"alpine-release", "ld-musl-x86_64.path"});
+  CHECK(fs::read_symlink(b.root / "usr/lib/x86_64-linux-gnu/libnvrunctest.so.1") == "libnvrunctest.so.1.2.3");
+  CHECK(fs::read_symlink(b.root / "usr/lib/x86_64-linux-gnu/libnvrunctest.so") == "libnvrunctest.so.1");
+  auto again = b.hook(args);
+  CHECK(again.exit_code() == 0);
+  CHECK(nvrunc::test::read_file(b.root / "etc/ld-musl-x86_64.path") ==
+        "/lib\n/usr/local/lib\n/usr/lib\n" + libdir + "\n" + lib32dir + "\n");
+}
+
+TEST_CASE("hook: --mask-params without a driver is a silent no-op", "[hook][component]") {
+  Bundle b;
+  fs::create_directories(b.root / "proc"); // the container's /proc of a GPU-less host: no driver/nvidia
+  const auto before = nvrunc::test::tree(b.root);
+  auto r = b.hook({"create-container", "--no-ldconfig", "--mask-params"});
+  INFO(r.err);
+  CHECK(r.exit_code() == 0);
+  CHECK(r.out.empty());
+  CHECK(r.err.empty());
+  CHECK(nvrunc::test::tree(b.root) == before);
+  nvrunc::test::write_file(b.root / "proc/driver/nvidia/params", masked_text); // nothing to mask
+  auto masked = b.hook({"create-container", "--no-ldconfig", "--mask-params"});
+  CHECK(masked.exit_code() == 0);
+  CHECK(masked.err.empty());
+  CHECK(nvrunc::test::mounts_at(b.root / "proc/driver/nvidia/params").empty());
+}
+
+TEST_CASE("hook: --mask-params masks the container's params file", "[hook][component]") {
+  if (skip_unless_private_namespace()) return;
+  Bundle b;
+  const fs::path params = b.root / "proc/driver/nvidia/params";
+  nvrunc::test::write_file(params, params_text);
+  const auto before = nvrunc::test::tree(b.dir.path());
+  auto r = b.hook(standard_args() + std::vector<std::string>{"--mask-params"});
+  INFO(r.err);
+  REQUIRE(r.exit_code() == 0);
+  CHECK(r.err.empty());
+  CHECK(nvrunc::test::read_file(params) == masked_text);
+  CHECK(::open(params.c_str(), O_WRONLY | O_CLOEXEC) == -1);
+  CHECK(errno == EROFS);
+  // Only what the standard args make is new: links, the ld.so.conf files and the cache.
+  for (const auto& entry : nvrunc::test::tree(b.dir.path()))
+    if (!before.count(entry)) CHECK((entry.find("/etc") != std::string::npos || entry.find("libnvrunctest.so") != std::string::npos));
+  REQUIRE(::umount2(params.c_str(), MNT_DETACH) == 0);
+  CHECK(nvrunc::test::read_file(params) == params_text);
+
+  // The testing option picks another file; the default one is left alone.
+  const fs::path other = b.root / "run/test/params";
+  nvrunc::test::write_file(other, params_text);
+  auto testing = b.hook({"create-container", "--no-ldconfig", "--mask-params", "--mask-params-path=/run/test/params"});
+  INFO(testing.err);
+  REQUIRE(testing.exit_code() == 0);
+  CHECK(nvrunc::test::read_file(other) == masked_text);
+  CHECK(nvrunc::test::read_file(params) == params_text);
+  REQUIRE(::umount2(other.c_str(), MNT_DETACH) == 0);
+}
+
+TEST_CASE("hook: a mask that cannot be mounted is one warning line", "[hook][component]") {
+  Bundle b;
+  const fs::path params = b.root / "proc/driver/nvidia/params";
+  nvrunc::test::write_file(params, params_text);
+  std::vector<std::string> args = {"create-container", "--no-ldconfig", "--mask-params", "--link",
+                                   libdir + "/libnvrunctest.so.1=libnvrunctest.so.1.2.3"};
+  nvrunc::test::ProcessResult r;
+  if (nvrunc::test::is_root()) {
+    // Root without CAP_SYS_ADMIN (out of the bounding set, so the exec'd hook never gets it).
+    args.insert(args.begin(), {"/usr/bin/setpriv", "--bounding-set=-sys_admin", "--", NVRUNC_HOOK_BINARY});
+    r = run_process(args, hook_env, b.state());
+  } else {
+    r = b.hook(args);
+  }
+  INFO(r.err);
+  CHECK(r.exit_code() == 0);
+  CHECK(r.out.empty());
+  CHECK(r.err.starts_with("nvrunc-hook: warning: mask `/proc/driver/nvidia/params`: "));
+  CHECK(r.err.find("CAP_SYS_ADMIN") != std::string::npos);
+  CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+  CHECK(nvrunc::test::read_file(params) == params_text);
+  CHECK(fs::is_symlink(b.root / "usr/lib/x86_64-linux-gnu/libnvrunctest.so.1")); // the rest was done
 }

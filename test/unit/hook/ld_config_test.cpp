@@ -7,6 +7,7 @@
 #include <linux/capability.h>
 
 #include "nvrunc/hook/ld_config.hpp"
+#include "elf32.hpp"
 #include "support.hpp"
 
 using namespace nvrunc;
@@ -131,4 +132,42 @@ TEST_CASE("ld_config: minimal capabilities", "[ld_config][component]") {
     CHECK(with->succeeded());
     CHECK(t.cache().find(cached_line) != std::string::npos);
   }
+}
+
+TEST_CASE("ld_config: the hand-made i386 object is one a loader accepts", "[ld_config][component]") {
+  test::TempDir dir;
+  test::write_file(dir.path() / "libnvrunctest32.so.1.2.3", test::elf32_shared_object("libnvrunctest32.so.1"));
+  std::string loader;
+  for (const char* p : {"/usr/lib32/ld-linux.so.2", "/lib/ld-linux.so.2", "/usr/lib/i386-linux-gnu/ld-linux.so.2"})
+    if (fs::exists(p)) loader = p;
+  if (loader.empty()) {
+    WARN("no i386 loader on this host (libc6-i386): only ldconfig checks the object");
+    return;
+  }
+  // --verify: 2 means "a dynamic object without an interpreter", i.e. a loadable shared library.
+  auto verify = test::run_process({loader, "--verify", (dir.path() / "libnvrunctest32.so.1.2.3").string()}, {}, "");
+  CHECK(verify.exit_code() == 2);
+}
+
+TEST_CASE("ld_config: 64-bit and 32-bit directories in one cache", "[ld_config][component]") {
+  Rootfs t;
+  const std::string lib32 = "/usr/lib/i386-linux-gnu";
+  test::write_file(t.root / "usr/lib/i386-linux-gnu/libnvrunctest32.so.1.2.3",
+                   test::elf32_shared_object("libnvrunctest32.so.1"));
+  // The 32-bit directory that a non-Debian layout would use is missing here: ldconfig skips it.
+  const std::vector<std::string> dirs = {lib_dirs[0], lib32, "/usr/lib32"};
+  auto root = t.open();
+  REQUIRE(write_ld_conf(root, dirs));
+  CHECK(test::read_file(t.root / "etc/ld.so.conf.d/00-nvrunc.conf") ==
+        "/usr/lib/x86_64-linux-gnu\n/usr/lib/i386-linux-gnu\n/usr/lib32\n");
+  if (skip_unless_root()) return;
+  auto r = run_ldconfig(root, "/sbin/ldconfig", dirs);
+  if (!r) FAIL(r.error().what());
+  const std::string cache = t.cache();
+  INFO(cache);
+  CHECK(cache.find(cached_line) != std::string::npos);
+  // "(libc6)" without ",x86-64": the host ldconfig classified it as an i386 object.
+  CHECK(cache.find("libnvrunctest32.so.1 (libc6) => /usr/lib/i386-linux-gnu/libnvrunctest32.so.1") !=
+        std::string::npos);
+  CHECK(fs::read_symlink(t.root / "usr/lib/i386-linux-gnu/libnvrunctest32.so.1") == "libnvrunctest32.so.1.2.3");
 }

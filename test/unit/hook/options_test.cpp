@@ -26,7 +26,30 @@ TEST_CASE("create-container options parse", "[hook][options]") {
   CHECK(o->links[1] == Link{"/usr/lib/x86_64-linux-gnu/libcuda.so", "libcuda.so.1"});
   CHECK(o->ldconfig == "/usr/sbin/ldconfig");
   CHECK_FALSE(o->run_ldconfig);
+  CHECK_FALSE(o->mask_params);
   CHECK(o->warnings.empty());
+}
+
+TEST_CASE("params options", "[hook][options]") {
+  auto o = parse_options(words({"create-container", "--mask-params"}));
+  REQUIRE(o);
+  CHECK(o->mask_params);
+  CHECK(o->params_path == "/proc/driver/nvidia/params");
+  auto testing = parse_options(words({"create-container", "--mask-params", "--mask-params-path=/run/test/params"}));
+  REQUIRE(testing);
+  CHECK(testing->params_path == "/run/test/params");
+  CHECK(testing->warnings.empty());
+}
+
+TEST_CASE("64-bit and 32-bit library directories, links in both", "[hook][options]") {
+  auto o = parse_options(words({"create-container", "--library-dir", "/usr/lib/x86_64-linux-gnu", "--library-dir",
+                                "/usr/lib/i386-linux-gnu", "--link",
+                                "/usr/lib/x86_64-linux-gnu/libcuda.so.1=libcuda.so.550.54.15", "--link",
+                                "/usr/lib/i386-linux-gnu/libcuda.so.1=libcuda.so.550.54.15"}));
+  REQUIRE(o);
+  CHECK(o->library_dirs == words({"/usr/lib/x86_64-linux-gnu", "/usr/lib/i386-linux-gnu"}));
+  REQUIRE(o->links.size() == 2);
+  CHECK(o->links[1].path == "/usr/lib/i386-linux-gnu/libcuda.so.1");
 }
 
 TEST_CASE("create-container defaults", "[hook][options]") {
@@ -36,6 +59,7 @@ TEST_CASE("create-container defaults", "[hook][options]") {
   CHECK(o->run_ldconfig);
   CHECK(o->library_dirs.empty());
   CHECK(o->links.empty());
+  CHECK_FALSE(o->mask_params);
 }
 
 TEST_CASE("duplicate library dirs are dropped, order kept", "[hook][options]") {
@@ -83,6 +107,10 @@ TEST_CASE("bad command lines are one-line invalid_argument errors", "[hook][opti
       words({"create-container", "--ldconfig", "ldconfig"}),
       words({"create-container", "--link", "relative=target"}),
       words({"create-container", "--link", "/no-target"}),
+      words({"create-container", "--mask-params=1"}),
+      words({"create-container", "--mask-params-path", "relative"}),
+      words({"create-container", "--mask-params-path", "/proc/../etc/shadow"}),
+      words({"create-container", "--mask-params-path", "/"}),
   };
   for (const auto& args : rows) {
     auto o = parse_options(args);
@@ -96,6 +124,7 @@ TEST_CASE("bad command lines are one-line invalid_argument errors", "[hook][opti
 TEST_CASE("usage documents every option", "[hook][options]") {
   const std::string text = usage();
   for (const char* word : {"create-container", "--library-dir", "--link", "--ldconfig", "--no-ldconfig", "--help",
-                           "LD_", "CVE-2025-23266"})
+                           "--mask-params", "ModifyDeviceFiles: 0", "--mask-params-path", "for testing only",
+                           "alpine-release", "/etc/ld-musl-<arch>.path", "32-bit", "LD_", "CVE-2025-23266"})
     CHECK(text.find(word) != std::string::npos);
 }

@@ -20,8 +20,8 @@ int run_info(const InfoOptions& o) {
     std::fprintf(stderr, "nvrunc-ctl: info: %s\n", config.error().what().c_str());
     return 1;
   }
-  discover::HostFs fs({config->driver_root, config->effective_dev_root(), config->proc_root});
-  auto inv = discover::discover(fs, {config->ldcache, config->binary_search_paths});
+  discover::HostFs fs(runtime::host_roots(*config));
+  auto inv = discover::discover(fs, runtime::discover_options(*config));
   if (!inv) {
     std::fprintf(stderr, "nvrunc-ctl: info: %s\n", inv.error().what().c_str());
     return 1;

@@ -1,89 +1,47 @@
 #include "nvrunc/plan/plan.hpp"
 
+#include <algorithm>
+
+#include "internal.hpp"
+#include "nvrunc/require/requirements.hpp"
+
 namespace nvrunc::plan {
 
 namespace {
 
-using discover::DeviceNode;
-using discover::Inventory;
-
-// The env every hook gets: explicit and non-empty, so nothing is inherited from the container
-// (runc runs createContainer hooks from a process that carries the container's env; CVE-2025-23266).
-const std::vector<std::string> hook_env = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "NVRUNC_HOOK=1"};
-
-Result<edits::DeviceNode> node_edit(const DeviceNode& node, std::string reason) {
-  if (!node.problem.empty()) return fail(Errc::driver_missing, node.problem);
-  edits::DeviceNode e;
-  e.path = node.path;
-  e.host_path = node.path;
-  e.type = node.type;
-  e.major = node.major;
-  e.minor = node.minor;
-  e.file_mode = node.mode;
-  e.uid = node.uid;
-  e.gid = node.gid;
-  e.reason = std::move(reason);
-  return e;
-}
-
-Result<void> plan_nodes(const request::Request& req, const Inventory& inv, const Plan& plan,
-                        std::vector<edits::DeviceNode>& out) {
-  auto add = [&](const std::optional<DeviceNode>& node, std::string reason) -> Result<void> {
-    if (!node) return {};
-    NVRUNC_TRY(e, node_edit(*node, std::move(reason)));
-    out.push_back(std::move(e));
-    return {};
-  };
-  if (auto r = add(inv.nvidiactl, "driver control node (every GPU container)"); !r) return r;
-  const auto libs = library_capabilities(req.capabilities);
-  if (libs.has(Capability::compute)) {
-    if (auto r = add(inv.uvm, "unified memory (capability compute)"); !r) return r;
-    if (auto r = add(inv.uvm_tools, "unified memory tools (capability compute)"); !r) return r;
+// What NVIDIA_REQUIRE_* is checked against: the driver, and per selected GPU (a MIG device's
+// parent included) its architecture and brand as NVML reports them.
+require::Facts requirement_facts(const discover::Inventory& inv, const Plan& plan, const discover::NvmlFacts* nvml) {
+  require::Facts facts;
+  facts.driver = inv.driver_version;
+  if (nvml) facts.cuda = nvml->cuda_version;
+  for (const auto* gpu : plan.gpus) {
+    require::DeviceFacts d{"GPU " + std::to_string(gpu->index) + " (" + gpu->model + ")", std::nullopt, std::nullopt};
+    if (nvml)
+      for (const auto& n : nvml->gpus)
+        if (n.bus_id == gpu->bus_id) {
+          d.arch = n.arch;
+          if (n.brand) d.brand = require::brand_name(*n.brand);
+        }
+    facts.devices.push_back(std::move(d));
   }
-  if (req.capabilities.has(Capability::display))
-    if (auto r = add(inv.modeset, "mode setting (capability display)"); !r) return r;
-  for (const auto* gpu : plan.gpus)
-    if (auto r = add(gpu->node, "GPU " + std::to_string(gpu->index) + " " + gpu->uuid + " (" + req.source + ")"); !r)
-      return r;
-  return {};
-}
-
-edits::Mount read_only_mount(const std::string& host, const std::string& container, std::string reason) {
-  return {host, container, "bind", edits::read_only_bind_options(), std::move(reason)};
-}
-
-// The hook's --link arguments for one library: the SONAME link and the ".so" development link.
-void add_links(const discover::Library& lib, const std::string& dir, std::vector<std::string>& args) {
-  const std::string file = lib.file_name();
-  if (!lib.soname.empty() && lib.soname != file) args.insert(args.end(), {"--link", dir + "/" + lib.soname + "=" + file});
-  const std::string& target = lib.soname.empty() ? file : lib.soname;
-  if (lib.prefix != target) args.insert(args.end(), {"--link", dir + "/" + lib.prefix + "=" + target});
-}
-
-void plan_files(const request::Request& req, const Inventory& inv, const Target& target, const Options& options,
-                edits::ContainerEdits& out) {
-  const auto caps = library_capabilities(req.capabilities);
-  std::vector<std::string> args = {"nvrunc-hook", "create-container", "--library-dir", target.library_dir};
-  bool any = false;
-  for (const auto& lib : inv.libraries) {
-    if (!caps.has(lib.capability)) continue;
-    out.mounts.push_back(read_only_mount(lib.host_path, target.library_dir + "/" + lib.file_name(),
-                              std::string(capability_name(lib.capability)) + " library"));
-    add_links(lib, target.library_dir, args);
-    any = true;
-  }
-  for (const auto& bin : inv.binaries) {
-    if (!req.capabilities.has(bin.capability)) continue;
-    out.mounts.push_back(read_only_mount(bin.host_path, target.binary_dir + "/" + bin.name,
-                              std::string(capability_name(bin.capability)) + " binary"));
-  }
-  if (!any) return;
-  args.insert(args.end(), {"--ldconfig", options.ldconfig_path});
-  out.hooks.push_back({"createContainer", options.hook_path, std::move(args), hook_env, std::nullopt,
-                       "SONAME and .so links, and the container's ld cache, for the injected libraries"});
+  return facts;
 }
 
 } // namespace
+
+bool forward_compat_applies(const std::vector<std::string>& compat_names, const std::string& host_driver_version) {
+  const auto host_major = host_driver_version.substr(0, host_driver_version.find('.'));
+  for (const auto& name : compat_names) {
+    constexpr std::string_view prefix = "libcuda.so.";
+    if (!name.starts_with(prefix)) continue;
+    const std::string version = name.substr(prefix.size());
+    if (version.find('.') == std::string::npos) continue; // libcuda.so.1: the SONAME link
+    const auto major = version.substr(0, version.find('.'));
+    if (require::compare_versions(major, host_major).value_or(0) > 0) return true;
+  }
+  return false;
+}
 
 Capabilities library_capabilities(Capabilities requested) {
   Capabilities out = requested;
@@ -100,16 +58,21 @@ std::string library_dir_for(bool debian_like) {
 #endif
 }
 
-Result<Plan> make_plan(const request::Request& req, const Inventory& inv, const Target& target, const Options& options) {
+Result<Plan> make_plan(const request::Request& req, const discover::Inventory& inv, const Target& target,
+                       const Options& options, const discover::NvmlFacts* nvml) {
   Plan plan;
   if (!req.wants_driver()) return plan;
   if (!inv.driver_loaded())
     return fail(Errc::driver_missing, "GPUs requested (" + req.source +
                                           ") but no NVIDIA driver is loaded on this node (no /proc/driver/nvidia/version)");
-  NVRUNC_TRY(gpus, select_gpus(req, inv));
-  plan.gpus = std::move(gpus);
-  if (auto r = plan_nodes(req, inv, plan, plan.edits.device_nodes); !r) return fail(std::move(r.error()));
-  plan_files(req, inv, target, options, plan.edits);
+  NVRUNC_TRY(selection, select_devices(req, inv, nvml));
+  plan.gpus = std::move(selection.gpus);
+  plan.mig = std::move(selection.mig);
+  if (!req.requirements_disabled)
+    if (auto r = require::check(req.requirements, requirement_facts(inv, plan, nvml)); !r) return fail(std::move(r.error()));
+  NVRUNC_TRY(nodes, detail::plan_nodes(req, inv, plan));
+  plan.edits.device_nodes = std::move(nodes);
+  detail::plan_files(req, inv, plan, target, options, plan.edits);
   return plan;
 }
 

@@ -144,6 +144,11 @@ Result<Request> read_request(const spec::Json& spec, const config::Config& confi
   NVRUNC_TRY(caps, read_capabilities(env, req.legacy_image, config));
   req.capabilities = caps;
   read_requirements(req, env, config);
+  auto enabled = [&](const char* name) { return spec::env_value(env, name) == "enabled"; };
+  req.gds = enabled("NVIDIA_GDS");
+  req.mofed = enabled("NVIDIA_MOFED");
+  req.nvswitch = enabled("NVIDIA_NVSWITCH");
+  req.gdrcopy = enabled("NVIDIA_GDRCOPY");
   return req;
 }
 

@@ -7,24 +7,12 @@
 #include "nvrunc/edits/apply.hpp"
 #include "nvrunc/log/logger.hpp"
 #include "nvrunc/os/exec.hpp"
-#include "nvrunc/os/rooted.hpp"
 #include "nvrunc/runc_args/invocation.hpp"
 #include "nvrunc/spec/view.hpp"
 
 namespace nvrunc::runtime {
 
 namespace {
-
-Result<plan::Target> inspect_rootfs(const spec::Json& spec, const std::string& bundle) {
-  const std::string rootfs = spec::rootfs_host_path(spec, bundle.empty() ? "." : bundle);
-  if (rootfs.empty()) return fail(Errc::bad_spec, "read `root.path`: missing from config.json");
-  NVRUNC_TRY(root, os::RootDir::open(rootfs));
-  // Resolved inside the rootfs: an image cannot make us look at a host file.
-  NVRUNC_TRY(debian, root.exists("/etc/debian_version"));
-  plan::Target target;
-  target.library_dir = plan::library_dir_for(debian);
-  return target;
-}
 
 plan::Options plan_options(const config::Config& config) {
   plan::Options options;
@@ -33,8 +21,15 @@ plan::Options plan_options(const config::Config& config) {
   return options;
 }
 
-discover::HostRoots host_roots(const config::Config& config) {
-  return {config.driver_root, config.effective_dev_root(), config.proc_root};
+// NVML, only when the request needs what procfs cannot tell (MIG ids, requirements).
+Result<std::optional<discover::NvmlFacts>> nvml_facts(const request::Request& req, const discover::Inventory& inv) {
+  if (!plan::needs_nvml(req) || !inv.driver_loaded()) return std::optional<discover::NvmlFacts>();
+  for (const auto& lib : inv.libraries)
+    if (lib.prefix == "libnvidia-ml.so") {
+      NVRUNC_TRY(facts, discover::query_nvml(lib.host_path));
+      return std::optional<discover::NvmlFacts>(std::move(facts));
+    }
+  return std::optional<discover::NvmlFacts>(); // no NVML here: unknown facts, as the toolkit treats them
 }
 
 log::Logger make_logger(const runc_args::Invocation& inv, const config::Config* config) {
@@ -89,18 +84,32 @@ void print_version() {
 
 } // namespace
 
+discover::HostRoots host_roots(const config::Config& config) {
+  return {config.driver_root, config.effective_dev_root(), config.proc_root, config.sys_root};
+}
+
+discover::DiscoverOptions discover_options(const config::Config& config) {
+  discover::DiscoverOptions o;
+  o.ldcache = config.ldcache;
+  o.binary_search_paths = config.binary_search_paths;
+  if (const char* mps = std::getenv("CUDA_MPS_PIPE_DIRECTORY"); mps && *mps == '/') o.mps_pipe_directory = mps;
+  return o;
+}
+
 Result<BundlePlan> plan_bundle(const std::string& bundle, const config::Config& config) {
   NVRUNC_TRY(doc, spec::load(bundle));
   NVRUNC_TRY(req, request::read_request(doc.json, config));
-  BundlePlan p{std::move(doc), std::move(req), std::nullopt, {}, {}, {}};
+  BundlePlan p{std::move(doc), std::move(req), std::nullopt, std::nullopt, {}, {}, {}};
   p.updated = p.document.json;
   if (!p.request.wants_driver()) return p;
   discover::HostFs fs(host_roots(config));
-  NVRUNC_TRY(inventory, discover::discover(fs, {config.ldcache, config.binary_search_paths}));
+  NVRUNC_TRY(inventory, discover::discover(fs, discover_options(config)));
   p.inventory = std::move(inventory);
-  NVRUNC_TRY(target, inspect_rootfs(p.document.json, bundle));
+  NVRUNC_TRY(nvml, nvml_facts(p.request, *p.inventory));
+  p.nvml = std::move(nvml);
+  NVRUNC_TRY(target, inspect_rootfs(p.document.json, bundle, p.inventory->driver_version));
   p.target = target;
-  NVRUNC_TRY(plan, plan::make_plan(p.request, *p.inventory, p.target, plan_options(config)));
+  NVRUNC_TRY(plan, plan::make_plan(p.request, *p.inventory, p.target, plan_options(config), p.nvml ? &*p.nvml : nullptr));
   p.plan = std::move(plan);
   if (auto r = edits::apply(p.updated, p.plan.edits); !r) return fail(std::move(r.error()));
   return p;

@@ -9,6 +9,7 @@
 
 #include "nvrunc/discover/driver_files.hpp"
 #include "nvrunc/discover/inventory.hpp"
+#include "nvrunc/discover/nvml.hpp"
 #include "nvrunc/mock/assets.hpp"
 #include "nvrunc/mock/mock_driver.hpp"
 #include "test_util.hpp"
@@ -165,4 +166,22 @@ TEST_CASE("discover: a simulated node (nvrunc-ctl mock-driver)", "[discover][roo
   for (const auto& l : inv->libraries) CHECK_FALSE(l.soname.empty());
   CHECK(inv->binaries.size() == 5);
   CHECK(inv->warnings.empty());
+
+  // NVML, loaded from the node, agrees with procfs.
+  auto nvml_lib = std::find_if(inv->libraries.begin(), inv->libraries.end(),
+                               [](const discover::Library& l) { return l.prefix == "libnvidia-ml.so"; });
+  REQUIRE(nvml_lib != inv->libraries.end());
+  auto nvml = discover::query_nvml(nvml_lib->host_path);
+  REQUIRE(nvml);
+  CHECK(nvml->cuda_version == "12.4");
+  REQUIRE(nvml->gpus.size() == 3);
+  for (size_t i = 0; i < 3; ++i) {
+    CHECK(nvml->gpus[i].uuid == inv->gpus[i].uuid);
+    CHECK(nvml->gpus[i].bus_id == inv->gpus[i].bus_id);
+    CHECK(nvml->gpus[i].arch == "8.0");
+    CHECK(nvml->gpus[i].brand.has_value());
+  }
+  auto missing = discover::query_nvml(dir.str() + "/no-such-libnvidia-ml.so.1");
+  REQUIRE_FALSE(missing);
+  CHECK(missing.error().code() == Errc::driver_missing);
 }

@@ -54,7 +54,11 @@ request::Request req(request::Devices d, std::vector<std::string> ids = {}, cons
   return r;
 }
 
-plan::Target debian() { return {plan::library_dir_for(true), "/usr/bin"}; }
+plan::Target debian() {
+  plan::Target t;
+  t.library_dir = plan::library_dir_for(true);
+  return t;
+}
 plan::Options options() { return {"/opt/nvrunc/bin/nvrunc-hook", "/sbin/ldconfig"}; }
 
 std::vector<std::string> node_paths(const plan::Plan& p) {
@@ -98,7 +102,7 @@ TEST_CASE("plan: one GPU with compute and utility", "[plan]") {
                          "--link", lib + "/libnvidia-ptxjitcompiler.so.1=libnvidia-ptxjitcompiler.so.550.54.15",
                          "--link", lib + "/libnvidia-ptxjitcompiler.so=libnvidia-ptxjitcompiler.so.1",
                          "--link", lib + "/libnvidia-gpucomp.so=libnvidia-gpucomp.so.550.54.15",
-                         "--ldconfig", "/sbin/ldconfig"});
+                         "--mask-params", "--ldconfig", "/sbin/ldconfig"});
   REQUIRE(p->gpus.size() == 1);
   CHECK(p->gpus[0]->index == 1);
 }
@@ -142,12 +146,16 @@ TEST_CASE("plan: all, none and capabilities", "[plan]") {
   auto nolibs = plan::make_plan(req(request::Devices::list, {"0"}, "none"), inv, debian(), options());
   REQUIRE(nolibs);
   CHECK(nolibs->edits.mounts.empty());
-  CHECK(nolibs->edits.hooks.empty());
+  REQUIRE(nolibs->edits.hooks.size() == 1); // still masks the params file, but has nothing to index
+  CHECK(nolibs->edits.hooks[0].args ==
+        std::vector<std::string>{"nvrunc-hook", "create-container", "--mask-params", "--no-ldconfig"});
 }
 
 TEST_CASE("plan: non-Debian images get /usr/lib64", "[plan]") {
   auto inv = two_gpus();
-  auto p = plan::make_plan(req(request::Devices::list, {"0"}), inv, {plan::library_dir_for(false), "/usr/bin"}, options());
+  plan::Target lib64;
+  lib64.library_dir = plan::library_dir_for(false);
+  auto p = plan::make_plan(req(request::Devices::list, {"0"}), inv, lib64, options());
   REQUIRE(p);
   CHECK(p->edits.mounts[0].container_path == "/usr/lib64/libnvidia-ml.so.550.54.15");
   CHECK(p->edits.hooks[0].args[3] == "/usr/lib64");
@@ -168,7 +176,7 @@ TEST_CASE("plan: errors fail closed and say why", "[plan]") {
   CHECK(odd.error().what().find('\x1b') == std::string::npos); // escape sequences never reach the log
   auto mig = plan::make_plan(req(request::Devices::list, {"0:1"}), inv, debian(), options());
   REQUIRE_FALSE(mig);
-  CHECK(mig.error().code() == Errc::unsupported);
+  CHECK(mig.error().code() == Errc::unknown_device); // no NVML facts, no such MIG device
 
   discover::Inventory nodriver;
   auto missing = plan::make_plan(req(request::Devices::list, {"0"}), nodriver, debian(), options());

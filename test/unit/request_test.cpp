@@ -159,3 +159,12 @@ TEST_CASE("request: Go boolean grammar", "[request]") {
   for (const char* f : {"0", "f", "F", "FALSE", "false", "False"}) CHECK(request::parse_go_bool(f) == false);
   for (const char* x : {"yes", "", "tRuE", "2"}) CHECK_FALSE(request::parse_go_bool(x));
 }
+
+TEST_CASE("request: feature switches", "[request]") {
+  auto r = read(spec_with_env({"NVIDIA_VISIBLE_DEVICES=0", "NVIDIA_GDS=enabled", "NVIDIA_MOFED=yes", "NVIDIA_GDRCOPY=enabled"}));
+  CHECK(r.gds);
+  CHECK_FALSE(r.mofed); // only "enabled" counts
+  CHECK_FALSE(r.nvswitch);
+  CHECK(r.gdrcopy);
+  CHECK_FALSE(read(spec_with_env({"NVIDIA_GDS=enabled"})).gds); // no GPU request: nothing
+}

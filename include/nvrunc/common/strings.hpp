@@ -13,6 +13,7 @@ std::vector<std::string_view> split(std::string_view s, char sep);
 // Splits on `sep`, trims each field and drops the empty ones.
 std::vector<std::string> split_trimmed(std::string_view s, char sep);
 std::string to_lower(std::string_view s);
+std::string to_upper(std::string_view s);
 bool iequals(std::string_view a, std::string_view b);
 std::string join(const std::vector<std::string>& parts, std::string_view sep);
 // True when every character is an ASCII digit and s is not empty.

@@ -11,6 +11,7 @@
 // - Kubernetes sandbox (pause) containers never get anything.
 // - NVIDIA_DRIVER_CAPABILITIES: default "utility,compute" ("all" for a legacy image); an unknown
 //   word, or one outside supported-driver-capabilities, is an error.
+// - NVIDIA_GDS, NVIDIA_MOFED, NVIDIA_NVSWITCH, NVIDIA_GDRCOPY = "enabled" ask for those devices.
 #pragma once
 
 #include <string>
@@ -38,6 +39,7 @@ struct Request {
   std::vector<require::Requirement> requirements; // NVIDIA_REQUIRE_* (by variable name), implicit cuda>= last
   bool requirements_disabled = false;    // NVIDIA_DISABLE_REQUIRE or config disable-require
   bool legacy_image = false;             // CUDA_VERSION set, NVIDIA_REQUIRE_CUDA unset
+  bool gds = false, mofed = false, nvswitch = false, gdrcopy = false; // NVIDIA_<FEATURE>=enabled
   std::string source;                    // where the request came from, for logs and `explain`
   std::vector<std::string> notes;        // decisions worth telling the user (ignored inputs)
 

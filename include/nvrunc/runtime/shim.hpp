@@ -26,6 +26,7 @@ struct BundlePlan {
   spec::Document document;
   request::Request request;
   std::optional<discover::Inventory> inventory; // absent when nothing was requested
+  std::optional<discover::NvmlFacts> nvml;      // present only when the request needed NVML
   plan::Target target;
   plan::Plan plan;
   spec::Json updated; // the spec after the edits
@@ -34,6 +35,14 @@ struct BundlePlan {
 };
 
 Result<BundlePlan> plan_bundle(const std::string& bundle, const config::Config& config);
+
+// Where the image wants libraries (Debian-like or not, a 32-bit directory, CUDA forward
+// compatibility), read inside its rootfs.
+Result<plan::Target> inspect_rootfs(const spec::Json& spec, const std::string& bundle, const std::string& driver_version);
+
+// Where discovery reads the host from, and how, for a configuration.
+discover::HostRoots host_roots(const config::Config& config);
+discover::DiscoverOptions discover_options(const config::Config& config);
 
 // nvrunc-hook: the configured path, else next to the running binary, else /usr/bin/nvrunc-hook.
 std::string hook_path(const config::Config& config);

@@ -1,0 +1,15 @@
+// Listing a directory that is already open (for example one opened inside a container rootfs with
+// RootDir::open_at): no path is looked up, so nothing can be redirected.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "nvrunc/common/error.hpp"
+
+namespace nvrunc::os {
+
+// The entry names of the directory open at `dirfd` (not closed), sorted, without "." and "..".
+Result<std::vector<std::string>> read_dir_names(int dirfd);
+
+} // namespace nvrunc::os

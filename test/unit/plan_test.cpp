@@ -232,3 +232,172 @@ TEST_CASE("procfs parsers", "[plan][procfs]") {
   CHECK_FALSE(normalize_bus_id("0:1"));
   CHECK_FALSE(normalize_bus_id("zz:00.0"));
 }
+
+namespace {
+
+// two_gpus() with MIG on GPU 1 (two GPU instances, the second with two compute instances), DRM
+// nodes, 32-bit libraries and feature nodes; and the NVML view of it.
+discover::Inventory rich() {
+  auto inv = two_gpus();
+  auto cap = [](unsigned minor) {
+    return discover::DeviceNode{"/dev/nvidia-caps/nvidia-cap" + std::to_string(minor), 'c', 509, minor, 0444, 0, 0, true, ""};
+  };
+  inv.gpus[1].mig = {{1, 0, cap(12), cap(13)}, {2, 0, cap(21), cap(22)}, {2, 1, cap(21), cap(23)}};
+  for (unsigned i = 0; i < 2; ++i)
+    inv.gpus[i].drm = {{"/dev/dri/card" + std::to_string(i + 1), 'c', 226, i + 1, 0660, 0, 44, true, ""},
+                       {"/dev/dri/renderD" + std::to_string(128 + i), 'c', 226, 128 + i, 0666, 0, 0, true, ""}};
+  inv.libraries32 = {library("libcuda.so", Capability::compute, "libcuda.so.1")};
+  inv.libraries32[0].path = "/usr/lib/i386-linux-gnu/libcuda.so.550.54.15";
+  inv.libraries.push_back(library("libGLX_nvidia.so", Capability::graphics, "libGLX_nvidia.so.0"));
+  inv.features[static_cast<int>(discover::Feature::gdrcopy)] = {{"/dev/gdrdrv", 'c', 508, 0, 0666, 0, 0, true, ""}};
+  inv.firmware = {{"/lib/firmware/nvidia/550.54.15/gsp_ga10x.bin", "/drv/lib/firmware/nvidia/550.54.15/gsp_ga10x.bin", "GSP firmware"}};
+  inv.ipc = {{"/run/nvidia-persistenced/socket", "/drv/run/nvidia-persistenced/socket", "persistenced socket", Capability::utility}};
+  inv.graphics_files = {{"/etc/vulkan/icd.d/nvidia_icd.json", "/drv/etc/vulkan/icd.d/nvidia_icd.json", "graphics vendor file",
+                         Capability::graphics}};
+  return inv;
+}
+
+discover::NvmlFacts rich_nvml(const discover::Inventory& inv) {
+  discover::NvmlFacts f;
+  f.cuda_version = "12.4";
+  for (const auto& g : inv.gpus) {
+    discover::NvmlGpu n;
+    n.uuid = g.uuid;
+    n.bus_id = g.bus_id;
+    n.brand = 2; // tesla
+    n.arch = "8.0";
+    f.gpus.push_back(n);
+  }
+  f.gpus[1].mig_enabled = true;
+  f.gpus[1].mig = {{0, 1, 0, "MIG-aaaaaaaa-0000-0000-0000-000000000000", "1g.10gb"},
+                   {1, 2, 0, "MIG-bbbbbbbb-0000-0000-0000-000000000000", "2g.20gb"},
+                   {2, 2, 1, "MIG-cccccccc-0000-0000-0000-000000000000", "2g.20gb"}};
+  return f;
+}
+
+bool has_node(const plan::Plan& p, const std::string& path) {
+  auto n = node_paths(p);
+  return std::find(n.begin(), n.end(), path) != n.end();
+}
+
+} // namespace
+
+TEST_CASE("plan: MIG devices by every id form", "[plan][mig]") {
+  const auto inv = rich();
+  const auto nvml = rich_nvml(inv);
+  struct Row {
+    std::string id;
+    std::vector<std::string> caps;
+  };
+  const std::vector<Row> rows = {
+      {"MIG-bbbbbbbb-0000-0000-0000-000000000000", {"nvidia-cap21", "nvidia-cap22"}},
+      {"mig-CCCCCCCC-0000-0000-0000-000000000000", {"nvidia-cap21", "nvidia-cap23"}},
+      {"1:0", {"nvidia-cap12", "nvidia-cap13"}},
+      {"MIG-GPU-00000001-aaaa-bbbb-cccc-dddddddddddd/2/1", {"nvidia-cap21", "nvidia-cap23"}},
+  };
+  for (const auto& row : rows) {
+    INFO(row.id);
+    auto p = plan::make_plan(req(request::Devices::list, {row.id}), inv, debian(), options(), &nvml);
+    REQUIRE(p);
+    CHECK(has_node(*p, "/dev/nvidia1")); // the parent GPU
+    CHECK_FALSE(has_node(*p, "/dev/nvidia0"));
+    for (const auto& c : row.caps) CHECK(has_node(*p, "/dev/nvidia-caps/" + c));
+    size_t caps = 0;
+    for (const auto& n : node_paths(*p)) caps += n.find("nvidia-caps") != std::string::npos;
+    CHECK(caps == 2);
+  }
+  auto two = plan::make_plan(req(request::Devices::list, {"1:1", "1:2"}), inv, debian(), options(), &nvml);
+  REQUIRE(two);
+  CHECK(node_paths(*two).size() == 3 + 1 + 3); // control nodes, GPU 1, GI 2 once + two CIs
+  auto all = plan::make_plan(req(request::Devices::all), inv, debian(), options(), &nvml);
+  REQUIRE(all);
+  CHECK(all->mig.size() == 3);
+  auto missing = plan::make_plan(req(request::Devices::list, {"1:7"}), inv, debian(), options(), &nvml);
+  REQUIRE_FALSE(missing);
+  CHECK(missing.error().what().find("unknown MIG device `1:7`") != std::string::npos);
+  CHECK_FALSE(plan::make_plan(req(request::Devices::list, {"MIG-aaaaaaaa-0000-0000-0000-000000000000"}), inv, debian(),
+                              options())); // MIG UUIDs need NVML
+  CHECK(plan::needs_nvml(req(request::Devices::list, {"1:0"})));
+  CHECK(plan::needs_nvml(req(request::Devices::list, {"MIG-x"})));
+  CHECK_FALSE(plan::needs_nvml(req(request::Devices::list, {"MIG-GPU-x/1/0", "0", "GPU-x", "0000:07:00.0"})));
+}
+
+TEST_CASE("plan: graphics brings DRM nodes, vendor files and links; compat32 the 32-bit libraries", "[plan]") {
+  const auto inv = rich();
+  auto t = debian();
+  t.library_dir32 = "/usr/lib/i386-linux-gnu";
+  auto g = plan::make_plan(req(request::Devices::list, {"0"}, "graphics,compat32,compute"), inv, t, options());
+  REQUIRE(g);
+  CHECK(has_node(*g, "/dev/dri/card1"));
+  CHECK(has_node(*g, "/dev/dri/renderD128"));
+  CHECK_FALSE(has_node(*g, "/dev/dri/card2")); // GPU 1's
+  auto targets = mount_targets(*g);
+  auto mounted = [&](const std::string& p) { return std::find(targets.begin(), targets.end(), p) != targets.end(); };
+  CHECK(mounted("/etc/vulkan/icd.d/nvidia_icd.json"));
+  CHECK(mounted("/usr/lib/i386-linux-gnu/libcuda.so.550.54.15"));
+  CHECK(mounted("/lib/firmware/nvidia/550.54.15/gsp_ga10x.bin"));
+  CHECK_FALSE(mounted("/run/nvidia-persistenced/socket")); // utility was not asked for
+  const auto& args = g->edits.hooks[0].args;
+  auto has_arg = [&](const std::string& a) { return std::find(args.begin(), args.end(), a) != args.end(); };
+  CHECK(has_arg("/dev/dri/by-path/pci-0000:07:00.0-card=../card1"));
+  CHECK(has_arg("/dev/dri/by-path/pci-0000:07:00.0-render=../renderD128"));
+  CHECK(has_arg(lib + "/libGLX_indirect.so.0=libGLX_nvidia.so.550.54.15"));
+  CHECK(has_arg("/usr/lib/i386-linux-gnu/libcuda.so.1=libcuda.so.550.54.15"));
+  CHECK(has_arg("/usr/lib/i386-linux-gnu"));
+  auto utility = plan::make_plan(req(request::Devices::list, {"0"}, "utility"), inv, t, options());
+  REQUIRE(utility);
+  CHECK_FALSE(has_node(*utility, "/dev/dri/card1"));
+  auto ipc = std::find_if(utility->edits.mounts.begin(), utility->edits.mounts.end(),
+                          [](const edits::Mount& m) { return m.container_path == "/run/nvidia-persistenced/socket"; });
+  REQUIRE(ipc != utility->edits.mounts.end());
+  CHECK(std::find(ipc->options.begin(), ipc->options.end(), "ro") == ipc->options.end()); // sockets are written to
+  CHECK(std::find(ipc->options.begin(), ipc->options.end(), "noexec") != ipc->options.end());
+}
+
+TEST_CASE("plan: feature nodes only when enabled", "[plan]") {
+  const auto inv = rich();
+  auto r = req(request::Devices::list, {"0"});
+  CHECK_FALSE(has_node(*plan::make_plan(r, inv, debian(), options()), "/dev/gdrdrv"));
+  r.gdrcopy = true;
+  CHECK(has_node(*plan::make_plan(r, inv, debian(), options()), "/dev/gdrdrv"));
+}
+
+TEST_CASE("plan: requirements are checked per selected GPU with NVML's facts", "[plan][require]") {
+  const auto inv = rich();
+  const auto nvml = rich_nvml(inv);
+  auto r = req(request::Devices::list, {"1"});
+  r.requirements = {{"NVIDIA_REQUIRE_CUDA", "cuda>=12.0 brand=grid"}, {"NVIDIA_REQUIRE_ARCH", "arch>=8.0"}};
+  CHECK(plan::make_plan(r, inv, debian(), options(), &nvml));
+  r.requirements.push_back({"NVIDIA_REQUIRE_NEW", "cuda>=13.0"});
+  auto unmet = plan::make_plan(r, inv, debian(), options(), &nvml);
+  REQUIRE_FALSE(unmet);
+  CHECK(unmet.error().code() == Errc::unmet_requirement);
+  CHECK(unmet.error().what().find("CUDA 12.4") != std::string::npos);
+  r.requirements_disabled = true;
+  CHECK(plan::make_plan(r, inv, debian(), options(), &nvml));
+  r.requirements_disabled = false;
+  r.requirements = {{"NVIDIA_REQUIRE_BRAND", "brand=geforce"}};
+  CHECK_FALSE(plan::make_plan(r, inv, debian(), options(), &nvml));
+}
+
+TEST_CASE("plan: CUDA forward compatibility is decided from file names", "[plan][compat]") {
+  CHECK(plan::forward_compat_applies({"libcuda.so", "libcuda.so.1", "libcuda.so.575.51.03"}, "550.54.15"));
+  CHECK_FALSE(plan::forward_compat_applies({"libcuda.so.550.90.07"}, "550.54.15")); // same branch
+  CHECK_FALSE(plan::forward_compat_applies({"libcuda.so.535.1.1"}, "550.54.15"));   // older
+  CHECK_FALSE(plan::forward_compat_applies({"libcuda.so.1", "libnvidia-ptxjitcompiler.so.575.51.03"}, "550.54.15"));
+  CHECK_FALSE(plan::forward_compat_applies({}, "550.54.15"));
+  CHECK_FALSE(plan::forward_compat_applies({"libcuda.so.abc.1"}, "550.54.15"));
+  const auto inv = rich();
+  auto t = debian();
+  t.compat_dir = "/usr/local/cuda/compat";
+  auto p = plan::make_plan(req(request::Devices::list, {"0"}), inv, t, options());
+  REQUIRE(p);
+  const auto& args = p->edits.hooks[0].args;
+  REQUIRE(args.size() > 5);
+  CHECK(args[2] == "--library-dir");
+  CHECK(args[3] == "/usr/local/cuda/compat"); // first: its libcuda must win in the ld cache
+  CHECK(args[5] == lib);
+  auto utility_only = plan::make_plan(req(request::Devices::list, {"0"}, "utility"), inv, t, options());
+  REQUIRE(utility_only);
+  CHECK(utility_only->edits.hooks[0].args[3] == lib); // compat is for CUDA (compute) containers
+}

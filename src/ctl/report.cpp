@@ -10,16 +10,6 @@ namespace nvrunc::ctl {
 
 namespace {
 
-OrderedJson node_json(const discover::DeviceNode& n) {
-  return {{"path", n.path}, {"type", std::string(1, n.type)}, {"major", n.major}, {"minor", n.minor},
-          {"mode", fmt::format("{:04o}", n.mode)}, {"on_host", n.on_host}, {"problem", n.problem}};
-}
-
-std::string node_text(const discover::DeviceNode& n) {
-  return fmt::format("  {:<24} {} {}:{} mode {:04o}{}{}\n", n.path, n.type, n.major, n.minor, n.mode,
-                     n.on_host ? "" : " (not on the host: runc creates it)", n.problem.empty() ? "" : "  PROBLEM: " + n.problem);
-}
-
 OrderedJson requirements_json(const std::vector<require::Requirement>& requirements) {
   OrderedJson out = OrderedJson::array();
   for (const auto& r : requirements) out.push_back({{"variable", r.variable}, {"expression", r.expression}});
@@ -27,46 +17,6 @@ OrderedJson requirements_json(const std::vector<require::Requirement>& requireme
 }
 
 } // namespace
-
-OrderedJson inventory_json(const discover::Inventory& inv, const config::Config& config) {
-  OrderedJson j;
-  j["config"] = config.source;
-  j["driver_root"] = config.driver_root;
-  j["driver_version"] = inv.driver_version;
-  j["gpus"] = OrderedJson::array();
-  for (const auto& g : inv.gpus)
-    j["gpus"].push_back({{"index", g.index}, {"minor", g.minor}, {"uuid", g.uuid}, {"bus_id", g.bus_id}, {"model", g.model}});
-  j["nodes"] = OrderedJson::array();
-  for (const auto* n : {&inv.nvidiactl, &inv.uvm, &inv.uvm_tools, &inv.modeset})
-    if (*n) j["nodes"].push_back(node_json(**n));
-  for (const auto& g : inv.gpus) j["nodes"].push_back(node_json(g.node));
-  j["libraries"] = OrderedJson::array();
-  for (const auto& l : inv.libraries)
-    j["libraries"].push_back({{"capability", capability_name(l.capability)}, {"soname", l.soname}, {"path", l.path}});
-  j["binaries"] = OrderedJson::array();
-  for (const auto& b : inv.binaries)
-    j["binaries"].push_back({{"capability", capability_name(b.capability)}, {"name", b.name}, {"path", b.path}});
-  j["warnings"] = inv.warnings;
-  return j;
-}
-
-std::string inventory_text(const discover::Inventory& inv, const config::Config& config) {
-  std::string s = fmt::format("config:          {}\ndriver root:     {}\n", config.source, config.driver_root);
-  if (!inv.driver_loaded()) return s + "driver:          none loaded (no /proc/driver/nvidia/version)\n";
-  s += fmt::format("driver version:  {}\n\nGPUs ({}):\n", inv.driver_version, inv.gpus.size());
-  for (const auto& g : inv.gpus) s += fmt::format("  {}  minor {}  {}  {}  {}\n", g.index, g.minor, g.uuid, g.bus_id, g.model);
-  s += "\ndevice nodes:\n";
-  for (const auto* n : {&inv.nvidiactl, &inv.uvm, &inv.uvm_tools, &inv.modeset})
-    if (*n) s += node_text(**n);
-  for (const auto& g : inv.gpus) s += node_text(g.node);
-  s += fmt::format("\nlibraries ({}):\n", inv.libraries.size());
-  for (const auto& l : inv.libraries) s += fmt::format("  {:<9} {:<34} {}\n", capability_name(l.capability), l.soname, l.path);
-  s += fmt::format("\nbinaries ({}):\n", inv.binaries.size());
-  for (const auto& b : inv.binaries) s += fmt::format("  {:<9} {}\n", capability_name(b.capability), b.path);
-  if (!inv.warnings.empty()) s += "\nnotes:\n";
-  for (const auto& w : inv.warnings) s += "  " + w + "\n";
-  return s;
-}
 
 OrderedJson plan_json(const runtime::BundlePlan& p) {
   OrderedJson j;
@@ -76,7 +26,16 @@ OrderedJson plan_json(const runtime::BundlePlan& p) {
                   {"capabilities", p.request.capabilities.to_string()},
                   {"requirements", requirements_json(p.request.requirements)},
                   {"notes", p.request.notes}};
+  j["requirements_checked"] = !p.request.requirements.empty() && !p.request.requirements_disabled;
+  j["cuda_version"] = p.nvml && p.nvml->cuda_version ? *p.nvml->cuda_version : "";
+  j["gpus"] = OrderedJson::array();
+  for (const auto* g : p.plan.gpus) j["gpus"].push_back({{"index", g->index}, {"uuid", g->uuid}});
+  j["mig_devices"] = OrderedJson::array();
+  for (const auto& m : p.plan.mig)
+    j["mig_devices"].push_back({{"id", m.id}, {"gpu", m.gpu->index}, {"gi", m.instance->gi}, {"ci", m.instance->ci}});
   j["library_dir"] = p.target.library_dir;
+  j["library_dir32"] = p.target.library_dir32;
+  j["cuda_compat_dir"] = p.target.compat_dir;
   j["devices"] = OrderedJson::array();
   for (const auto& d : p.plan.edits.device_nodes)
     j["devices"].push_back({{"path", d.path}, {"type", std::string(1, d.type)}, {"major", d.major}, {"minor", d.minor},
@@ -95,15 +54,19 @@ std::string plan_text(const runtime::BundlePlan& p) {
   std::string s = fmt::format("bundle config:   {}\nrequest:         {}\n", p.document.path, p.request.source);
   for (const auto& n : p.request.notes) s += "note:            " + n + "\n";
   if (!p.request.wants_driver()) return s + "result:          not a GPU container: config.json is passed to runc unchanged\n";
-  s += fmt::format("capabilities:    {}\nlibrary dir:     {}\n", p.request.capabilities.to_string(), p.target.library_dir);
-  if (!p.request.requirements.empty())
-    for (const auto& r : p.request.requirements)
-      s += fmt::format("requirement:     {}={}{}\n", r.variable, r.expression,
-                       p.request.requirements_disabled ? " (disabled)" : "");
+  s += fmt::format("capabilities:    {}\nlibrary dir:     {}{}\n", p.request.capabilities.to_string(), p.target.library_dir,
+                   p.target.library_dir32.empty() ? "" : " (32-bit: " + p.target.library_dir32 + ")");
+  if (!p.target.compat_dir.empty())
+    s += "cuda compat:     " + p.target.compat_dir + " goes first (its libcuda is newer than the driver)\n";
+  for (const auto& r : p.request.requirements)
+    s += fmt::format("requirement:     {}: {}  {}\n", r.variable, r.expression,
+                     p.request.requirements_disabled ? "(disabled)" : "(met)");
+  for (const auto& m : p.plan.mig)
+    s += fmt::format("MIG device:      {} = GPU {} GI {} CI {}\n", m.id, m.gpu->index, m.instance->gi, m.instance->ci);
   s += "\ndevices (linux.devices + an allow rule in linux.resources.devices):\n";
   for (const auto& d : p.plan.edits.device_nodes)
-    s += fmt::format("  {:<24} {} {}:{} {:<3} {}\n", d.path, d.type, d.major, d.minor, d.permissions, d.reason);
-  s += "\nmounts (read-only bind):\n";
+    s += fmt::format("  {:<34} {} {}:{} {:<3} {}\n", d.path, d.type, d.major, d.minor, d.permissions, d.reason);
+  s += "\nmounts (bind; read-only except IPC endpoints):\n";
   for (const auto& m : p.plan.edits.mounts) s += fmt::format("  {:<58} <- {}  ({})\n", m.container_path, m.host_path, m.reason);
   s += "\nhooks:\n";
   for (const auto& h : p.plan.edits.hooks)

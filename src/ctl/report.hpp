@@ -14,8 +14,11 @@ namespace nvrunc::ctl {
 
 using OrderedJson = nlohmann::ordered_json;
 
-OrderedJson inventory_json(const discover::Inventory& inv, const config::Config& config);
-std::string inventory_text(const discover::Inventory& inv, const config::Config& config);
+// `nvml` is optional: without it, the CUDA version and MIG device UUIDs are unknown.
+OrderedJson inventory_json(const discover::Inventory& inv, const discover::NvmlFacts* nvml, const config::Config& config);
+std::string inventory_text(const discover::Inventory& inv, const discover::NvmlFacts* nvml, const config::Config& config);
+
+OrderedJson node_json(const discover::DeviceNode& n);
 
 OrderedJson plan_json(const runtime::BundlePlan& plan);
 std::string plan_text(const runtime::BundlePlan& plan);

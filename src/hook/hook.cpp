@@ -46,7 +46,7 @@ Result<std::vector<std::string>> create_container(const HookOptions& options, in
   NVRUNC_TRY(text, read_stream(stdin_fd));
   NVRUNC_TRY(state, load_state(text));
   NVRUNC_TRY(root, os::RootDir::open(state.rootfs));
-  NVRUNC_TRY(musl, is_musl_image(root));
+  NVRUNC_TRY(musl, with_context(is_musl_image(root), "detect a musl image"));
   std::vector<std::string> warnings = create_links(root, options.links);
   if (musl) {
     if (auto path = write_musl_path(root, options.library_dirs); !path)

@@ -62,7 +62,8 @@ std::optional<std::string> merge_musl_path(const std::optional<std::string>& exi
 
 Result<void> write_musl_path(const os::RootDir& root, const std::vector<std::string>& library_dirs) {
   if (library_dirs.empty()) return {};
-  if (musl_arch().empty()) return fail(Errc::unsupported, "configure musl: unknown architecture for ld-musl-<arch>.path");
+  if (musl_arch().empty())
+    return fail(Errc::unsupported, "configure musl: no ld-musl-<arch>.path name known for this architecture");
   const std::string path = musl_path_file();
   std::optional<std::string> existing;
   auto current = root.read_file(path, max_musl_path_size);

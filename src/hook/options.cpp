@@ -153,7 +153,7 @@ with the OCI state JSON on stdin. It finds the rootfs from the state's `bundle` 
 musl images (the rootfs has /etc/alpine-release): the library directories that are missing are
 appended to /etc/ld-musl-<arch>.path (created with musl's defaults /lib, /usr/local/lib, /usr/lib
 first), since musl's loader reads neither ld.so.conf nor ld.so.cache; the glibc fragment and
-ldconfig are skipped, the links are still made.
+ldconfig are skipped, the links are still made (there, only --link makes SONAME links).
 
 Unknown subcommands and options are ignored with a warning (exit 0) so newer specs still start;
 options that take a value must then be written --name=value. The hook refuses to run when its

@@ -8,6 +8,12 @@
 //    `ldconfig -f /etc/ld.so.conf -C /etc/ld.so.cache <dirs>` chrooted into the rootfs, run through
 //    os::run_sandboxed with the policy below. Ubuntu's /sbin/ldconfig is a shell wrapper around
 //    /sbin/ldconfig.real: the `.real` binary is preferred when it exists, and a script is refused.
+// 3. 32-bit libraries: the 64-bit and the 32-bit directory (/usr/lib/x86_64-linux-gnu and
+//    /usr/lib/i386-linux-gnu, or /usr/lib64 and /usr/lib32) go into the same fragment and the same
+//    run. The host's x86-64 ldconfig reads ELF32 objects too and files them as `libc6` (i386) beside
+//    the `libc6,x86-64` entries; each loader only takes its own ABI's entries, so one SONAME may be
+//    in both directories. A listed directory the image lacks is skipped by ldconfig.
+// musl images do not use any of this (musl.hpp).
 #pragma once
 
 #include <string>

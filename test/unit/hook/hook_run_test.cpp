@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 
 #include "elf32.hpp"
+#include "nvrunc/hook/musl.hpp"
 #include "support.hpp"
 
 namespace fs = std::filesystem;
@@ -203,20 +204,21 @@ TEST_CASE("hook: musl images get the ld-musl path file and no ldconfig", "[hook]
   // Without --no-ldconfig, even when not root: ldconfig (which needs chroot) must not be run at all.
   auto args = standard_args();
   args.erase(std::remove(args.begin(), args.end(), "--no-ldconfig"), args.end());
-  args.insert(args.end(), {"--library-dir", lib32dir});
+  args.push_back("--library-dir");
+  args.push_back(lib32dir);
   auto r = b.hook(args);
   INFO(r.err);
   REQUIRE(r.exit_code() == 0);
   CHECK(r.err.empty());
-  CHECK(nvrunc::test::read_file(b.root / "etc/ld-musl-x86_64.path") ==
-        "/lib\n/usr/local/lib\n/usr/lib\n" + libdir + "\n" + lib32dir + "\n");
-  CHECK(nvrunc::test::list_dir(b.root / "etc") == std::vector<std::string>{"alpine-release", "ld-musl-x86_64.path"});
+  const fs::path path_file = b.root / nvrunc::hook::musl_path_file().substr(1);
+  CHECK(nvrunc::test::read_file(path_file) == "/lib\n/usr/local/lib\n/usr/lib\n" + libdir + "\n" + lib32dir + "\n");
+  CHECK(nvrunc::test::list_dir(b.root / "etc") ==
+        std::vector<std::string>{"alpine-release", path_file.filename().string()}); // no ld.so.* at all
   CHECK(fs::read_symlink(b.root / "usr/lib/x86_64-linux-gnu/libnvrunctest.so.1") == "libnvrunctest.so.1.2.3");
   CHECK(fs::read_symlink(b.root / "usr/lib/x86_64-linux-gnu/libnvrunctest.so") == "libnvrunctest.so.1");
   auto again = b.hook(args);
   CHECK(again.exit_code() == 0);
-  CHECK(nvrunc::test::read_file(b.root / "etc/ld-musl-x86_64.path") ==
-        "/lib\n/usr/local/lib\n/usr/lib\n" + libdir + "\n" + lib32dir + "\n");
+  CHECK(nvrunc::test::read_file(path_file) == "/lib\n/usr/local/lib\n/usr/lib\n" + libdir + "\n" + lib32dir + "\n");
 }
 
 TEST_CASE("hook: --mask-params without a driver is a silent no-op", "[hook][component]") {
@@ -241,17 +243,19 @@ TEST_CASE("hook: --mask-params masks the container's params file", "[hook][compo
   Bundle b;
   const fs::path params = b.root / "proc/driver/nvidia/params";
   nvrunc::test::write_file(params, params_text);
+  REQUIRE(b.hook(standard_args()).exit_code() == 0); // links, ld.so.conf, cache: made before the snapshot
   const auto before = nvrunc::test::tree(b.dir.path());
-  auto r = b.hook(standard_args() + std::vector<std::string>{"--mask-params"});
+  auto args = standard_args();
+  args.push_back("--mask-params");
+  auto r = b.hook(args);
   INFO(r.err);
   REQUIRE(r.exit_code() == 0);
   CHECK(r.err.empty());
   CHECK(nvrunc::test::read_file(params) == masked_text);
   CHECK(::open(params.c_str(), O_WRONLY | O_CLOEXEC) == -1);
   CHECK(errno == EROFS);
-  // Only what the standard args make is new: links, the ld.so.conf files and the cache.
-  for (const auto& entry : nvrunc::test::tree(b.dir.path()))
-    if (!before.count(entry)) CHECK((entry.find("/etc") != std::string::npos || entry.find("libnvrunctest.so") != std::string::npos));
+  CHECK(nvrunc::test::tree(b.dir.path()) == before); // no scratch file or directory anywhere
+  CHECK(nvrunc::test::mounts_at(params).size() == 1);
   REQUIRE(::umount2(params.c_str(), MNT_DETACH) == 0);
   CHECK(nvrunc::test::read_file(params) == params_text);
 

@@ -1,5 +1,7 @@
 #include "nvrunc/edits/apply.hpp"
 
+#include <algorithm>
+
 namespace nvrunc::edits {
 
 namespace {
@@ -120,6 +122,16 @@ Result<void> apply_hooks(Json& spec, const std::vector<Hook>& hooks) {
   return {};
 }
 
+Result<void> apply_gids(Json& spec, const std::vector<std::uint32_t>& gids) {
+  if (std::all_of(gids.begin(), gids.end(), [](std::uint32_t g) { return g == 0; })) return {};
+  NVRUNC_TRY(process, ensure(spec, "process", Json::value_t::object, "process"));
+  NVRUNC_TRY(user, ensure(*process, "user", Json::value_t::object, "process.user"));
+  NVRUNC_TRY(list, ensure(*user, "additionalGids", Json::value_t::array, "process.user.additionalGids"));
+  for (auto gid : gids)
+    if (gid != 0 && std::find(list->begin(), list->end(), Json(gid)) == list->end()) list->push_back(gid);
+  return {};
+}
+
 } // namespace
 
 Result<void> apply(spec::Json& spec, const ContainerEdits& edits) {
@@ -127,7 +139,8 @@ Result<void> apply(spec::Json& spec, const ContainerEdits& edits) {
   if (auto r = apply_env(spec, edits.env); !r) return r;
   if (auto r = apply_devices(spec, edits.device_nodes); !r) return r;
   if (auto r = apply_mounts(spec, edits.mounts); !r) return r;
-  return apply_hooks(spec, edits.hooks);
+  if (auto r = apply_hooks(spec, edits.hooks); !r) return r;
+  return apply_gids(spec, edits.additional_gids);
 }
 
 } // namespace nvrunc::edits

@@ -117,3 +117,17 @@ TEST_CASE("apply: a member of the wrong type is an error", "[apply]") {
     CHECK(r.error().code() == Errc::bad_spec);
   }
 }
+
+TEST_CASE("apply: additional gids are added once, 0 never", "[apply]") {
+  auto spec = *spec::parse(R"({"process":{"user":{"uid":0,"gid":0,"additionalGids":[10]}}})", "t");
+  edits::ContainerEdits e;
+  e.additional_gids = {0, 44, 10};
+  REQUIRE(edits::apply(spec, e));
+  REQUIRE(edits::apply(spec, e));
+  CHECK(spec["process"]["user"]["additionalGids"] == spec::Json::array({10, 44}));
+  auto empty = *spec::parse(R"({"process":{}})", "t");
+  edits::ContainerEdits zero;
+  zero.additional_gids = {0};
+  REQUIRE(edits::apply(empty, zero));
+  CHECK_FALSE(empty["process"].contains("user"));
+}

@@ -9,6 +9,7 @@
 //                  and containerd starts the list with deny-all)
 //   mounts         mounts: an entry with the same destination replaced in place, else appended
 //   hooks          hooks.<stage>: an entry with the same path replaced in place, else appended
+//   additional_gids  process.user.additionalGids: each gid appended unless present (0 skipped)
 // Fails with Errc::bad_spec when a member we must edit has the wrong JSON type.
 #pragma once
 

@@ -43,8 +43,11 @@ struct ContainerEdits {
   std::vector<DeviceNode> device_nodes;
   std::vector<Mount> mounts;
   std::vector<Hook> hooks;
+  std::vector<std::uint32_t> additional_gids; // process.user.additionalGids (CDI; 0 is ignored)
 
-  bool empty() const { return env.empty() && device_nodes.empty() && mounts.empty() && hooks.empty(); }
+  bool empty() const {
+    return env.empty() && device_nodes.empty() && mounts.empty() && hooks.empty() && additional_gids.empty();
+  }
 };
 
 // Options for read-only bind mounts of host driver files (reference §5.3, toolkit CDI mounts).

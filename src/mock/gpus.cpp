@@ -1,9 +1,11 @@
-// The GPUs of a simulated node: models, deterministic identities, spec validation.
+// The GPUs of a simulated node: models, deterministic identities, MIG requests, spec validation.
 #include <array>
 #include <cstdint>
 #include <cstdio>
 
+#include "ids.hpp"
 #include "nvrunc/common/strings.hpp"
+#include "nvrunc/mock/mig.hpp"
 #include "nvrunc/mock/mock_driver.hpp"
 
 namespace nvrunc::mock {
@@ -13,10 +15,14 @@ namespace {
 // Real values (nvidia-smi -q, NVML) of a few data-center models.
 const std::array<GpuModel, 6>& model_table() {
   static const std::array<GpuModel, 6> table = {{
-      {"NVIDIA A100-SXM4-80GB", 0x20b210de, 0x147f10de, 14, 8, 0, 81920, 400, true, "92.00.36.00.02"},
-      {"NVIDIA A100-SXM4-40GB", 0x20b010de, 0x134f10de, 14, 8, 0, 40960, 400, true, "92.00.19.00.01"},
-      {"NVIDIA H100 80GB HBM3", 0x233010de, 0x16c110de, 14, 9, 0, 81559, 700, true, "96.00.30.00.01"},
-      {"NVIDIA H200", 0x233510de, 0x18bf10de, 14, 9, 0, 143771, 700, true, "96.00.a5.00.1a"},
+      {"NVIDIA A100-SXM4-80GB", 0x20b210de, 0x147f10de, 14, 8, 0, 81920, 400, true, "92.00.36.00.02",
+       {"10gb", "20gb", "40gb", "80gb"}},
+      {"NVIDIA A100-SXM4-40GB", 0x20b010de, 0x134f10de, 14, 8, 0, 40960, 400, true, "92.00.19.00.01",
+       {"5gb", "10gb", "20gb", "40gb"}},
+      {"NVIDIA H100 80GB HBM3", 0x233010de, 0x16c110de, 14, 9, 0, 81559, 700, true, "96.00.30.00.01",
+       {"10gb", "20gb", "40gb", "80gb"}},
+      {"NVIDIA H200", 0x233510de, 0x18bf10de, 14, 9, 0, 143771, 700, true, "96.00.a5.00.1a",
+       {"18gb", "35gb", "71gb", "141gb"}},
       {"NVIDIA L4", 0x27b810de, 0x16ca10de, 14, 8, 9, 23034, 72, false, "95.04.29.00.06"},
       {"Tesla T4", 0x1eb810de, 0x12a210de, 2, 7, 5, 15360, 70, false, "90.04.38.00.03"},
   }};
@@ -26,26 +32,8 @@ const std::array<GpuModel, 6>& model_table() {
 // The PCI buses of the eight GPUs of a DGX A100/H100; GPUs past eight go to further PCI domains.
 constexpr std::array<unsigned, 8> dgx_buses = {0x07, 0x0f, 0x47, 0x4e, 0x87, 0x90, 0xb7, 0xbd};
 
-uint64_t fnv1a(const std::string& text) {
-  uint64_t h = 0xcbf29ce484222325ull;
-  for (unsigned char c : text) h = (h ^ c) * 0x100000001b3ull;
-  return h;
-}
-
-uint64_t splitmix64(uint64_t x) {
-  x += 0x9e3779b97f4a7c15ull;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-  return x ^ (x >> 31);
-}
-
 std::string make_uuid(const std::string& seed, unsigned index) {
-  uint64_t a = splitmix64(fnv1a("nvrunc-mock-gpu:" + seed + ":" + std::to_string(index)));
-  uint64_t b = splitmix64(a);
-  char text[48];
-  std::snprintf(text, sizeof text, "GPU-%08x-%04x-%04x-%04x-%012llx", unsigned(a >> 32), unsigned(a >> 16) & 0xffff,
-                unsigned(a) & 0xffff, unsigned(b >> 48), static_cast<unsigned long long>(b & 0xffffffffffffull));
-  return text;
+  return detail::hashed_uuid("GPU", "nvrunc-mock-gpu:" + seed + ":" + std::to_string(index), false);
 }
 
 bool printable(const std::string& text) {
@@ -99,6 +87,30 @@ std::vector<Gpu> plan_gpus(const NodeSpec& spec) {
   return gpus;
 }
 
+Result<std::vector<Gpu>> plan_node_gpus(const NodeSpec& spec) {
+  auto gpus = plan_gpus(spec);
+  for (size_t i = 0; i < spec.mig.size(); ++i) {
+    const MigRequest& request = spec.mig[i];
+    for (size_t j = 0; j < i; ++j)
+      if (spec.mig[j].gpu == request.gpu)
+        return fail(Errc::invalid_argument, "check --mig: GPU " + std::to_string(request.gpu) + " is given twice");
+    if (request.gpu >= gpus.size())
+      return fail(Errc::invalid_argument, "check --mig: GPU " + std::to_string(request.gpu) + " does not exist (" +
+                                              std::to_string(gpus.size()) + " GPUs)");
+    if (auto planned = plan_mig(gpus[request.gpu], request.layout, spec.uuid_seed); !planned)
+      return fail(std::move(planned.error()));
+  }
+  return gpus;
+}
+
+void apply_dgx_preset(NodeSpec& spec) {
+  spec.gpus = 8;
+  if (spec.mig.empty()) spec.mig = {{1, ""}, {6, ""}};
+  spec.features.dri = spec.features.compat32 = true;
+  spec.features.persistenced = spec.features.fabricmanager = spec.features.mps = true;
+  spec.features.gds = spec.features.mofed = spec.features.nvswitch = spec.features.gdrcopy = true;
+}
+
 Result<void> validate(const NodeSpec& spec) {
   if (spec.root.empty() || spec.root.find_first_of(std::string("\n\0", 2)) != std::string::npos)
     return invalid("check --root: must be a directory path without newlines");
@@ -112,6 +124,7 @@ Result<void> validate(const NodeSpec& spec) {
     return invalid("check --model `" + spec.model + "`: must be 1 to 95 printable ASCII characters");
   if (spec.uuid_seed.size() > 64 || !printable(spec.uuid_seed))
     return invalid("check --uuid-seed: must be at most 64 printable ASCII characters");
+  if (auto gpus = plan_node_gpus(spec); !gpus) return fail(std::move(gpus.error()));
   return {};
 }
 

@@ -3,57 +3,29 @@
 // Order matters: validate everything first (no side effect on bad input), then write
 // mock-driver.json before anything else, so that a node left half-built by a failure can still be
 // replaced with --force (a directory without that marker is never deleted).
-#include <fcntl.h>
 #include <sys/stat.h>
-#include <sys/sysmacros.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <filesystem>
 #include <system_error>
 #include <vector>
 
-#include "nvrunc/discover/driver_files.hpp"
+#include "node_libraries.hpp"
+#include "node_os.hpp"
 #include "nvrunc/mock/assets.hpp"
 #include "nvrunc/mock/mock_driver.hpp"
 #include "nvrunc/mock/node_files.hpp"
+#include "nvrunc/mock/node_layout.hpp"
 #include "nvrunc/os/exec.hpp"
 #include "nvrunc/os/file.hpp"
 
 namespace nvrunc::mock {
 
 namespace fs = std::filesystem;
+using detail::make_dirs;
+using detail::write_file;
 
 namespace {
-
-constexpr unsigned nvidia_major = 195;
-constexpr const char* lib_dir = "/usr/lib/x86_64-linux-gnu";
-// The driver binaries a node has (nv-fabricmanager only exists on NVSwitch systems).
-constexpr const char* binaries[] = {"nvidia-smi", "nvidia-debugdump", "nvidia-persistenced",
-                                    "nvidia-cuda-mps-control", "nvidia-cuda-mps-server"};
-
-Result<void> make_dirs(const std::string& path) {
-  std::error_code ec;
-  fs::create_directories(path, ec);
-  if (ec) return fail(Errc::io, "create `" + path + "`", ec.value());
-  return {};
-}
-
-Result<void> write_file(const std::string& path, std::string_view content, mode_t mode = 0644) {
-  if (auto dir = fs::path(path).parent_path().string(); !dir.empty()) {
-    if (auto made = make_dirs(dir); !made) return made;
-  }
-  os::WriteOptions options;
-  options.mode = mode;
-  return os::write_file_atomic(path, content, options);
-}
-
-Result<void> make_symlink(const std::string& target, const std::string& link) {
-  ::unlink(link.c_str());
-  if (::symlink(target.c_str(), link.c_str()) != 0) return fail_errno("link `" + link + "` to `" + target + "`");
-  return {};
-}
 
 Result<std::string> absolute_root(const std::string& root) {
   std::error_code ec;
@@ -64,17 +36,27 @@ Result<std::string> absolute_root(const std::string& root) {
   return clean;
 }
 
+// The host's /proc/misc matters only for MOFED's rdma_cm; a host without the file has no misc minors.
+std::string read_host_misc(const NodeSpec& spec) {
+  if (!spec.features.mofed) return "";
+  auto text = os::read_file(spec.host_proc_misc);
+  return text ? *text : "";
+}
+
 Result<NodeFacts> plan_node(const NodeSpec& spec) {
   NodeFacts node;
   NVRUNC_TRY(root, absolute_root(spec.root));
   NVRUNC_TRY(devices, with_context(os::read_file(spec.host_proc_devices), "pick device majors"));
-  NVRUNC_TRY(majors, pick_free_majors(devices));
+  NVRUNC_TRY(gpus, plan_node_gpus(spec));
   node.root = root;
   node.driver_version = spec.driver_version;
   node.cuda_version = spec.cuda_version;
-  node.uvm_major = majors.first;
-  node.caps_major = majors.second;
-  node.gpus = plan_gpus(spec);
+  node.gpus = std::move(gpus);
+  node.features = spec.features;
+  if (auto numbered = assign_numbers(node, devices, read_host_misc(spec)); !numbered)
+    return fail(std::move(numbered.error()));
+  node.video_gid = detail::host_group("video").value_or(44);
+  node.render_gid = detail::host_group("render").value_or(node.video_gid);
   return node;
 }
 
@@ -102,25 +84,6 @@ Result<void> prepare_root(const std::string& root, bool force) {
   return {};
 }
 
-Result<void> make_dev_nodes(const NodeFacts& node) {
-  const std::string dev = node.root + "/dev";
-  if (auto made = make_dirs(dev); !made) return made;
-  for (const auto& gpu : node.gpus) {
-    auto made = os::make_char_device(dev + "/nvidia" + std::to_string(gpu.minor), nvidia_major, gpu.minor, 0666);
-    if (!made) return made;
-  }
-  struct Node {
-    const char* name;
-    unsigned major, minor;
-  };
-  const Node others[] = {{"nvidiactl", nvidia_major, 255}, {"nvidia-modeset", nvidia_major, 254},
-                         {"nvidia-uvm", node.uvm_major, 0}, {"nvidia-uvm-tools", node.uvm_major, 1}};
-  for (const auto& n : others) {
-    if (auto made = os::make_char_device(dev + "/" + n.name, n.major, n.minor, 0666); !made) return made;
-  }
-  return {};
-}
-
 Result<void> write_proc(const NodeFacts& node) {
   const std::string proc = node.root + "/proc";
   const std::string nv = proc + "/driver/nvidia";
@@ -135,35 +98,23 @@ Result<void> write_proc(const NodeFacts& node) {
   return {};
 }
 
-// Writes lib….so.<V> with its SONAME and the development link lib….so -> SONAME.
-Result<std::string> write_library(const NodeFacts& node, const discover::DriverLibrary& lib,
-                                  std::string_view image) {
-  const std::string prefix(lib.prefix);
-  const std::string file = prefix + "." + node.driver_version;
-  const std::string soname = lib.soname_suffix.empty() ? file : prefix + "." + std::string(lib.soname_suffix);
-  NVRUNC_TRY(patched, patch_soname(image, soname));
-  NVRUNC_TRY(check, read_soname(patched));
-  if (check != soname) return fail(Errc::internal, "patch soname of `" + file + "`: reads back as `" + check + "`");
-  const std::string dir = node.root + lib_dir;
-  if (auto r = write_file(dir + "/" + file, patched, 0755); !r) return fail(std::move(r.error()));
-  if (auto r = make_symlink(soname, dir + "/" + prefix); !r) return fail(std::move(r.error()));
-  return file;
-}
-
-Result<std::vector<std::string>> write_libraries(const NodeFacts& node) {
-  NVRUNC_TRY(driver, patch_description(asset_bytes(Asset::driver_library), library_description(node)));
-  std::vector<std::string> files;
-  for (const auto& lib : discover::driver_libraries()) {
-    const bool functional = lib.prefix == "libnvidia-ml.so" || lib.prefix == "libcuda.so";
-    auto image = functional ? std::string_view(driver) : asset_bytes(Asset::stub_library);
-    NVRUNC_TRY(file, write_library(node, lib, image));
-    files.push_back(std::move(file));
-  }
-  return files;
+Result<void> write_layout(const NodeFacts& node, const NodeLayout& layout) {
+  const std::string& root = node.root;
+  for (const auto& d : layout.devices)
+    if (auto r = detail::make_char_node(root + d.path, d.major, d.minor, d.mode, d.gid); !r) return r;
+  for (const auto& f : layout.files)
+    if (auto r = write_file(root + f.path, f.content, f.mode); !r) return r;
+  for (const auto& dir : layout.dirs)
+    if (auto r = make_dirs(root + dir); !r) return r;
+  for (const auto& socket : layout.sockets)
+    if (auto r = detail::make_socket_file(root + socket, 0777); !r) return r;
+  for (const auto& link : layout.links)
+    if (auto r = detail::make_symlink(link.target, root + link.path); !r) return r;
+  return {};
 }
 
 Result<void> write_binaries(const NodeFacts& node) {
-  for (const char* name : binaries) {
+  for (const auto& name : node_binaries(node)) {
     auto r = write_file(node.root + "/usr/bin/" + name, asset_bytes(Asset::smi_binary), 0755);
     if (!r) return r;
   }
@@ -175,14 +126,20 @@ std::string pick_ldconfig(const NodeSpec& spec) {
   return os::resolve_host_ldconfig("/sbin/ldconfig");
 }
 
-// ld.so.conf as a Debian host has it, then the real ldconfig builds the cache and SONAME links.
+// ld.so.conf as a Debian host has it (i386 through its multiarch file), then the real ldconfig
+// builds the cache and the SONAME links.
 Result<void> make_ld_cache(const NodeSpec& spec, const NodeFacts& node) {
-  if (auto r = write_file(node.root + "/etc/ld.so.conf", "include /etc/ld.so.conf.d/*.conf\n"); !r) return r;
-  if (auto r = write_file(node.root + "/etc/ld.so.conf.d/nvidia.conf", std::string(lib_dir) + "\n"); !r) return r;
+  const std::string conf = node.root + "/etc/ld.so.conf";
+  if (auto r = write_file(conf, "include /etc/ld.so.conf.d/*.conf\n"); !r) return r;
+  if (auto r = write_file(conf + ".d/nvidia.conf", std::string(lib_dir) + "\n"); !r) return r;
+  if (node.features.compat32) {
+    auto r = write_file(conf + ".d/i386-linux-gnu.conf", "# Multiarch support\n" + std::string(lib32_dir) + "\n");
+    if (!r) return r;
+  }
   return with_context(os::run_program({pick_ldconfig(spec), "-r", node.root}), "build `" + node.root + "/etc/ld.so.cache`");
 }
 
-NodeReport make_report(const NodeFacts& node, std::vector<std::string> libraries) {
+NodeReport make_report(const NodeFacts& node, std::vector<std::string> libraries, std::vector<std::string> libraries32) {
   NodeReport report;
   report.root = node.root;
   report.config_path = node.root + "/config.toml";
@@ -192,19 +149,23 @@ NodeReport make_report(const NodeFacts& node, std::vector<std::string> libraries
   report.caps_major = node.caps_major;
   report.gpus = node.gpus;
   report.libraries = std::move(libraries);
+  report.libraries32 = std::move(libraries32);
+  report.features = node.features;
   return report;
 }
 
 Result<NodeReport> build(const NodeSpec& spec, const NodeFacts& node) {
   if (auto r = prepare_root(node.root, spec.force); !r) return fail(std::move(r.error()));
   if (auto r = write_file(node.root + "/mock-driver.json", node_json(node)); !r) return fail(std::move(r.error()));
-  if (auto r = make_dev_nodes(node); !r) return fail(std::move(r.error()));
+  if (auto r = make_dirs(node.root + "/dev"); !r) return fail(std::move(r.error()));
+  if (auto r = write_layout(node, plan_layout(node)); !r) return fail(std::move(r.error()));
   if (auto r = write_proc(node); !r) return fail(std::move(r.error()));
-  NVRUNC_TRY(libraries, write_libraries(node));
+  NVRUNC_TRY(libraries, detail::write_native_libraries(node));
+  NVRUNC_TRY(libraries32, detail::write_compat32_libraries(node));
   if (auto r = write_binaries(node); !r) return fail(std::move(r.error()));
   if (auto r = make_ld_cache(spec, node); !r) return fail(std::move(r.error()));
   if (auto r = write_file(node.root + "/config.toml", config_toml(node)); !r) return fail(std::move(r.error()));
-  return make_report(node, std::move(libraries));
+  return make_report(node, std::move(libraries), std::move(libraries32));
 }
 
 } // namespace

@@ -6,8 +6,6 @@
 #include <map>
 #include <set>
 
-#include <nlohmann/json.hpp>
-
 #include "nvrunc/common/strings.hpp"
 
 namespace nvrunc::mock {
@@ -26,7 +24,39 @@ std::string description_gpu_line(const Gpu& gpu) {
          " device=" + hex(m.pci_device_id) + " subsystem=" + hex(m.pci_subsystem_id) +
          " brand=" + std::to_string(m.brand) + " cc=" + std::to_string(m.cc_major) + "." +
          std::to_string(m.cc_minor) + " memory=" + std::to_string(m.memory_mib) +
-         " power=" + std::to_string(m.power_watts) + " mig=" + (m.mig_capable ? "1" : "0") + " name=" + m.name + "\n";
+         " power=" + std::to_string(m.power_watts) + " mig=" + (m.mig_capable ? "1" : "0") +
+         (gpu.mig_enabled ? " migmode=1" : "") + " name=" + m.name + "\n";
+}
+
+std::string description_mig_line(const Gpu& gpu, const MigDevice& d) {
+  return "mig minor=" + std::to_string(gpu.minor) + " gi=" + std::to_string(d.gi) + " ci=" + std::to_string(d.ci) +
+         " gicap=" + std::to_string(d.gi_cap) + " cicap=" + std::to_string(d.ci_cap) +
+         " gislices=" + std::to_string(d.gi_slices) + " cislices=" + std::to_string(d.ci_slices) +
+         " memory=" + std::to_string(d.memory_mib) + " uuid=" + d.uuid + " profile=" + d.profile + "\n";
+}
+
+void add_device(std::multimap<unsigned, std::string>& devices, unsigned major, const char* name) {
+  if (major != 0) devices.emplace(major, name);
+}
+
+// Marks the majors of a /proc/devices text's character section as used.
+std::set<unsigned> used_majors(const std::string& proc_devices_text) {
+  std::set<unsigned> used;
+  for (auto line : split(proc_devices_text, '\n')) {
+    auto fields = split_trimmed(line, ' ');
+    if (fields.empty() || fields[0] == "Block") break; // only the character section counts
+    if (is_digits(fields[0])) used.insert(unsigned(std::stoul(fields[0])));
+  }
+  return used;
+}
+
+std::vector<unsigned> free_majors(const std::set<unsigned>& used, size_t count) {
+  std::vector<unsigned> free;
+  for (unsigned m = 511; m >= 384 && free.size() < count; --m)
+    if (!used.count(m)) free.push_back(m);
+  for (unsigned m = 254; m >= 234 && free.size() < count; --m)
+    if (!used.count(m)) free.push_back(m);
+  return free;
 }
 
 // Majors every Linux host registers, for a believable /proc/devices.
@@ -45,7 +75,10 @@ std::string library_description(const NodeFacts& node) {
   text += "driver=" + node.driver_version + "\n";
   text += "cuda=" + std::to_string(node.cuda_version) + "\n";
   text += "devdir=" + node.root + "/dev\n";
+  if (node.has_mig()) text += "caps=" + std::to_string(node.caps_major) + "\n";
   for (const auto& gpu : node.gpus) text += description_gpu_line(gpu);
+  for (const auto& gpu : node.gpus)
+    for (const auto& d : gpu.mig) text += description_mig_line(gpu, d);
   return text;
 }
 
@@ -88,6 +121,11 @@ std::string proc_devices(const NodeFacts& node) {
   devices.emplace(195, "nvidiactl");
   devices.emplace(node.uvm_major, "nvidia-uvm");
   devices.emplace(node.caps_major, "nvidia-caps");
+  add_device(devices, node.nvidia_fs_major, "nvidia-fs");
+  add_device(devices, node.nvswitch_major, "nvidia-nvswitch");
+  add_device(devices, node.gdrdrv_major, "gdrdrv");
+  add_device(devices, node.uverbs_major, "infiniband_verbs");
+  if (node.features.dri) devices.emplace(226, "drm");
   std::string text = "Character devices:\n";
   char line[64];
   for (const auto& [major, name] : devices) {
@@ -122,42 +160,52 @@ std::string config_toml(const NodeFacts& node) {
          "[nvrunc]\n"
          "driver-root = " + toml_quote(node.root) + "\n"
          "dev-root = " + toml_quote(node.root) + "\n"
-         "proc-root = " + toml_quote(node.root + "/proc") + "\n";
+         "proc-root = " + toml_quote(node.root + "/proc") + "\n"
+         "sys-root = " + toml_quote(node.root + "/sys") + "\n";
 }
 
-std::string node_json(const NodeFacts& node) {
-  nlohmann::ordered_json doc;
-  doc["generator"] = "nvrunc-ctl mock-driver";
-  doc["format"] = 1;
-  doc["root"] = node.root;
-  doc["driver_version"] = node.driver_version;
-  doc["cuda_version"] = format_cuda_version(node.cuda_version);
-  doc["cuda_driver_version"] = node.cuda_version;
-  doc["uvm_major"] = node.uvm_major;
-  doc["caps_major"] = node.caps_major;
-  doc["gpus"] = nlohmann::ordered_json::array();
-  for (const auto& gpu : node.gpus) {
-    doc["gpus"].push_back({{"index", gpu.index}, {"minor", gpu.minor}, {"uuid", gpu.uuid},
-                           {"bus_id", gpu.bus_id()}, {"name", gpu.model.name}});
-  }
-  return doc.dump(2) + "\n";
+Result<std::vector<unsigned>> pick_free_majors(const std::string& proc_devices_text, size_t count) {
+  auto free = free_majors(used_majors(proc_devices_text), count);
+  if (free.size() < count)
+    return fail(Errc::unsupported, "pick device majors: fewer than " + std::to_string(count) +
+                                       " free character majors in 384-511 and 234-254");
+  return free;
 }
 
-Result<std::pair<unsigned, unsigned>> pick_free_majors(const std::string& proc_devices_text) {
+Result<unsigned> pick_misc_minor(const std::string& proc_misc_text) {
   std::set<unsigned> used;
-  for (auto line : split(proc_devices_text, '\n')) {
+  for (auto line : split(proc_misc_text, '\n')) {
     auto fields = split_trimmed(line, ' ');
-    if (fields.empty() || fields[0] == "Block") break; // only the character section counts
-    if (is_digits(fields[0])) used.insert(unsigned(std::stoul(fields[0])));
+    if (!fields.empty() && is_digits(fields[0]) && fields[0].size() < 6) used.insert(unsigned(std::stoul(fields[0])));
   }
-  std::vector<unsigned> free;
-  for (unsigned m = 511; m >= 384 && free.size() < 2; --m)
-    if (!used.count(m)) free.push_back(m);
-  for (unsigned m = 254; m >= 234 && free.size() < 2; --m)
-    if (!used.count(m)) free.push_back(m);
-  if (free.size() < 2)
-    return fail(Errc::unsupported, "pick device majors: no two free character majors in 384-511 or 234-254");
-  return std::make_pair(free[0], free[1]);
+  if (!used.count(58)) return 58u;
+  for (unsigned m = 63; m >= 1; --m)
+    if (!used.count(m)) return m;
+  return fail(Errc::unsupported, "pick a misc minor for rdma_cm: 1-63 are all taken");
+}
+
+Result<void> assign_numbers(NodeFacts& node, const std::string& proc_devices_text, const std::string& proc_misc_text) {
+  const auto& f = node.features;
+  auto used = used_majors(proc_devices_text);
+  const bool own_uverbs = f.mofed && used.count(231) != 0; // a host with InfiniBand: use a free major
+  const size_t count = 2 + f.gds + f.nvswitch + f.gdrcopy + own_uverbs;
+  auto free = free_majors(used, count);
+  if (free.size() < count)
+    return fail(Errc::unsupported, "pick device majors: fewer than " + std::to_string(count) +
+                                       " free character majors in 384-511 and 234-254");
+  size_t next = 0;
+  node.uvm_major = free[next++];
+  node.caps_major = free[next++];
+  node.nvidia_fs_major = f.gds ? free[next++] : 0;
+  node.nvswitch_major = f.nvswitch ? free[next++] : 0;
+  node.gdrdrv_major = f.gdrcopy ? free[next++] : 0;
+  node.uverbs_major = !f.mofed ? 0 : own_uverbs ? free[next++] : 231;
+  node.rdma_cm_minor = 0;
+  if (f.mofed) {
+    NVRUNC_TRY(minor, pick_misc_minor(proc_misc_text));
+    node.rdma_cm_minor = minor;
+  }
+  return {};
 }
 
 } // namespace nvrunc::mock

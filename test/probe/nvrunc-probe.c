@@ -4,8 +4,11 @@
  * real GPU host against the real one, so it uses only the public NVML and CUDA driver API, loaded
  * with dlopen by SONAME: that only works when the container's ld.so.cache knows the libraries.
  *
- *   nvrunc-probe libs          load NVML and CUDA, print what they report as key=value lines
- *   nvrunc-probe open PATH...  open each PATH O_RDWR, print "PATH: ok" or "PATH: <errno name>"
+ *   nvrunc-probe libs          load NVML and CUDA, print what they report as key=value lines;
+ *                              MIG devices of MIG-enabled GPUs as nvml.gpu<i>.mig<j>.<key>=…
+ *   nvrunc-probe open PATH...  open each PATH as the driver would (O_RDWR; O_RDONLY for a node
+ *                              nobody may write, like the 0444 /dev/nvidia-caps nodes NVML opens
+ *                              read-only), print "PATH: ok" or "PATH: <errno name>"
  *
  * `libs` exits 1 with a message on stderr when a library cannot be loaded or initialised. */
 #include <dlfcn.h>
@@ -16,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "nvml_abi.h" /* src/mock/assets: the published NVML/CUDA ABI, nothing simulated */
@@ -34,6 +38,12 @@ struct Nvml {
   int (*minor)(nvmlDevice_t, unsigned*);
   int (*pci)(nvmlDevice_t, nvmlPciInfo_t*);
   int (*shutdown)(void);
+  /* MIG, optional (drivers before R450 have none) */
+  int (*mig_mode)(nvmlDevice_t, unsigned*, unsigned*);
+  int (*max_mig)(nvmlDevice_t, unsigned*);
+  int (*mig_handle)(nvmlDevice_t, unsigned, nvmlDevice_t*);
+  int (*gi_id)(nvmlDevice_t, unsigned*);
+  int (*ci_id)(nvmlDevice_t, unsigned*);
 };
 
 struct Cuda {
@@ -62,9 +72,15 @@ static const char* errno_name(int e) {
   }
 }
 
+static int open_flags(const char* path) {
+  struct stat st;
+  if (stat(path, &st) == 0 && S_ISCHR(st.st_mode) && (st.st_mode & 0222) == 0) return O_RDONLY;
+  return O_RDWR;
+}
+
 static int cmd_open(int argc, char** argv) {
   for (int i = 0; i < argc; i++) {
-    int fd = open(argv[i], O_RDWR | O_CLOEXEC | O_NOCTTY);
+    int fd = open(argv[i], open_flags(argv[i]) | O_CLOEXEC | O_NOCTTY);
     if (fd >= 0) {
       printf("%s: ok\n", argv[i]);
       close(fd);
@@ -105,7 +121,17 @@ static int bind(void* handle, const char* name, void* slot) {
   return 1;
 }
 
+static void bind_optional(void* handle, const char* name, void* slot) {
+  void* sym = dlsym(handle, name);
+  memcpy(slot, &sym, sizeof sym);
+}
+
 static int bind_nvml(void* h, struct Nvml* n) {
+  bind_optional(h, "nvmlDeviceGetMigMode", &n->mig_mode);
+  bind_optional(h, "nvmlDeviceGetMaxMigDeviceCount", &n->max_mig);
+  bind_optional(h, "nvmlDeviceGetMigDeviceHandleByIndex", &n->mig_handle);
+  bind_optional(h, "nvmlDeviceGetGpuInstanceId", &n->gi_id);
+  bind_optional(h, "nvmlDeviceGetComputeInstanceId", &n->ci_id);
   return bind(h, "nvmlInit_v2", &n->init) && bind(h, "nvmlErrorString", &n->error_string) &&
          bind(h, "nvmlSystemGetDriverVersion", &n->driver_version) &&
          bind(h, "nvmlSystemGetCudaDriverVersion", &n->cuda_version) &&
@@ -113,6 +139,26 @@ static int bind_nvml(void* h, struct Nvml* n) {
          bind(h, "nvmlDeviceGetName", &n->name) && bind(h, "nvmlDeviceGetUUID", &n->uuid) &&
          bind(h, "nvmlDeviceGetMinorNumber", &n->minor) && bind(h, "nvmlDeviceGetPciInfo_v3", &n->pci) &&
          bind(h, "nvmlShutdown", &n->shutdown);
+}
+
+/* nvml.gpu<i>.mig.count and, per MIG device, its name, UUID and GPU/compute instance ids. */
+static void print_nvml_migs(const struct Nvml* n, unsigned i, nvmlDevice_t dev) {
+  unsigned current = 0, pending = 0, max = 0, found = 0;
+  if (!n->mig_mode || !n->max_mig || !n->mig_handle || !n->gi_id || !n->ci_id) return;
+  if (n->mig_mode(dev, &current, &pending) != NVML_SUCCESS || current != 1) return;
+  if (n->max_mig(dev, &max) != NVML_SUCCESS) return;
+  for (unsigned j = 0; j < max; j++) {
+    nvmlDevice_t mig;
+    if (n->mig_handle(dev, j, &mig) != NVML_SUCCESS) continue;
+    char text[128];
+    unsigned gi = 0, ci = 0;
+    if (n->name(mig, text, sizeof text) == NVML_SUCCESS) printf("nvml.gpu%u.mig%u.name=%s\n", i, j, text);
+    if (n->uuid(mig, text, sizeof text) == NVML_SUCCESS) printf("nvml.gpu%u.mig%u.uuid=%s\n", i, j, text);
+    if (n->gi_id(mig, &gi) == NVML_SUCCESS) printf("nvml.gpu%u.mig%u.gi=%u\n", i, j, gi);
+    if (n->ci_id(mig, &ci) == NVML_SUCCESS) printf("nvml.gpu%u.mig%u.ci=%u\n", i, j, ci);
+    found++;
+  }
+  printf("nvml.gpu%u.mig.count=%u\n", i, found);
 }
 
 static void print_nvml_device(const struct Nvml* n, unsigned i) {
@@ -130,6 +176,7 @@ static void print_nvml_device(const struct Nvml* n, unsigned i) {
   nvmlPciInfo_t pci;
   memset(&pci, 0, sizeof pci);
   if (n->pci(dev, &pci) == NVML_SUCCESS) printf("nvml.gpu%u.pci=%s\n", i, pci.busId);
+  print_nvml_migs(n, i, dev);
 }
 
 static int probe_nvml(void) {
@@ -166,12 +213,14 @@ static int bind_cuda(void* h, struct Cuda* c) {
 static void print_cuda_device(const struct Cuda* c, int i) {
   int dev = 0;
   if (c->get(&dev, i) != CUDA_SUCCESS) return;
-  char name[96];
+  char name[128] = "";
   if (c->name(name, sizeof name, dev) == CUDA_SUCCESS) printf("cuda.gpu%d.name=%s\n", i, name);
   CUuuid u;
   if (c->uuid(&u, dev) != CUDA_SUCCESS) return;
   const unsigned char* b = (const unsigned char*)u.bytes;
-  printf("cuda.gpu%d.uuid=GPU-%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x\n", i, b[0],
+  /* A MIG device (CUDA names it "<GPU> MIG <profile>") has a MIG- UUID. */
+  const char* kind = strstr(name, " MIG ") != NULL ? "MIG" : "GPU";
+  printf("cuda.gpu%d.uuid=%s-%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x\n", i, kind, b[0],
          b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
 }
 

@@ -20,6 +20,14 @@ struct NodeFacts {
   unsigned uvm_major = 0;  // nvidia-uvm's (simulated) dynamic major
   unsigned caps_major = 0; // nvidia-caps'
   std::vector<Gpu> gpus;
+  NodeFeatures features;
+  // Numbers of the optional drivers' nodes; 0 while their feature is off (assign_numbers).
+  unsigned nvidia_fs_major = 0, nvswitch_major = 0, gdrdrv_major = 0;
+  unsigned uverbs_major = 0;  // infiniband_verbs: 231 when this host leaves it free
+  unsigned rdma_cm_minor = 0; // misc (10) minor of rdma_cm
+  unsigned video_gid = 44, render_gid = 44; // owners of dev/dri/card* and renderD*
+
+  bool has_mig() const;
 };
 
 // The description the driver library parses (format: src/mock/assets/mock_driver.c).
@@ -37,8 +45,19 @@ std::string node_json(const NodeFacts& node);      // mock-driver.json
 // TOML basic string: "…" with \\, \" and control characters escaped.
 std::string toml_quote(const std::string& text);
 
-// The two highest character majors free in Linux's dynamic ranges (511..384, then 254..234), given
-// the text of the host's /proc/devices; fails when fewer than two are free.
-Result<std::pair<unsigned, unsigned>> pick_free_majors(const std::string& proc_devices_text);
+// The `count` highest character majors free in Linux's dynamic ranges (511..384, then 254..234),
+// given the text of the host's /proc/devices; fails (Errc::unsupported) when fewer are free.
+Result<std::vector<unsigned>> pick_free_majors(const std::string& proc_devices_text, size_t count);
+
+// A misc minor the host's /proc/misc does not list: 58 (rdma_cm's usual one) if free, else the
+// highest free one in the old dynamic range 63..1.
+Result<unsigned> pick_misc_minor(const std::string& proc_misc_text);
+
+// Sets the node's dynamic numbers from the host's /proc/devices and /proc/misc texts, so that no
+// simulated node is backed by a host driver: opening one gives ENXIO (ENODEV for rdma_cm, whose
+// misc major every host registers). nvidia-uvm and nvidia-caps
+// (always, in that order), then nvidia-fs, nvidia-nvswitch, gdrdrv for enabled features, then
+// infiniband_verbs (231 if free, else the next free major) and rdma_cm's misc minor with MOFED.
+Result<void> assign_numbers(NodeFacts& node, const std::string& proc_devices_text, const std::string& proc_misc_text);
 
 } // namespace nvrunc::mock

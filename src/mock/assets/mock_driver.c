@@ -8,12 +8,16 @@
  *   driver=550.54.15                        driver version (nvmlSystemGetDriverVersion)
  *   cuda=12040                              CUDA driver version, 1000*major + 10*minor
  *   devdir=/abs/node/dev                    the node's own /dev, used when /dev/nvidiactl is not 195:255
+ *   caps=510                                nvidia-caps' major (MIG capability nodes), with MIG only
  *   gpu minor=0 uuid=GPU-… pci=00000000:07:00.0 device=0x20b210de subsystem=0x147f10de brand=14
- *       cc=8.0 memory=81920 power=400 mig=1 name=NVIDIA A100-SXM4-80GB      (one line per GPU)
+ *       cc=8.0 memory=81920 power=400 mig=1 [migmode=1] name=NVIDIA A100-SXM4-80GB   (one per GPU)
+ *   mig minor=1 gi=2 ci=0 gicap=300 cicap=301 gislices=3 cislices=1 memory=40960 uuid=MIG-…
+ *       profile=1c.3g.40gb                  (one per MIG device, in MIG device index order)
  *
- * In `gpu` lines, keys are separated by single spaces and `name=` comes last: its value is the rest
- * of the line. Numbers are decimal except device and subsystem (hex, 0x prefix). Unknown lines and
- * keys are ignored, so older libraries read newer descriptions. */
+ * In `gpu` and `mig` lines, keys are separated by single spaces and `name=` or `profile=` comes
+ * last: its value is the rest of the line. Numbers are decimal except device and subsystem (hex,
+ * 0x prefix). `mig=1` means MIG-capable, `migmode=1` MIG enabled. Unknown lines and keys are
+ * ignored, so older libraries read newer descriptions. */
 #include "mock_driver.h"
 
 #include <errno.h>
@@ -39,8 +43,11 @@ struct mock_node {
   char driver[32];
   int cuda;
   char devdir[PATH_MAX];
+  unsigned caps_major;
   unsigned count;
   struct mock_gpu gpus[MOCK_MAX_GPUS];
+  unsigned mig_count;
+  struct mock_mig migs[MOCK_MAX_MIGS];
 };
 
 static struct mock_node g_node;
@@ -61,7 +68,8 @@ static const char* description_text(void) {
   return p;
 }
 
-static void set_gpu_field(struct mock_gpu* g, const char* key, const char* value) {
+static void set_gpu_field(void* object, const char* key, const char* value) {
+  struct mock_gpu* g = object;
   if (strcmp(key, "minor") == 0) g->minor = (unsigned)strtoul(value, NULL, 10);
   else if (strcmp(key, "uuid") == 0) mock_copy(g->uuid, sizeof g->uuid, value);
   else if (strcmp(key, "pci") == 0) sscanf(value, "%x:%x:%x.%x", &g->domain, &g->bus, &g->device, &g->function);
@@ -72,35 +80,71 @@ static void set_gpu_field(struct mock_gpu* g, const char* key, const char* value
   else if (strcmp(key, "memory") == 0) g->memory_mib = strtoull(value, NULL, 10);
   else if (strcmp(key, "power") == 0) g->power_watts = (unsigned)strtoul(value, NULL, 10);
   else if (strcmp(key, "mig") == 0) g->mig_capable = atoi(value);
+  else if (strcmp(key, "migmode") == 0) g->mig_enabled = atoi(value);
+  else if (strcmp(key, "name") == 0) mock_copy(g->name, sizeof g->name, value);
 }
 
-/* Parses the text after "gpu " in place; returns 0 for a line without a UUID. */
-static int parse_gpu(char* p, struct mock_gpu* g) {
-  memset(g, 0, sizeof *g);
+static void set_mig_field(void* object, const char* key, const char* value) {
+  struct mock_mig* m = object;
+  unsigned number = (unsigned)strtoul(value, NULL, 10);
+  if (strcmp(key, "minor") == 0) m->gpu_minor = number;
+  else if (strcmp(key, "gi") == 0) m->gi = number;
+  else if (strcmp(key, "ci") == 0) m->ci = number;
+  else if (strcmp(key, "gicap") == 0) m->gi_cap = number;
+  else if (strcmp(key, "cicap") == 0) m->ci_cap = number;
+  else if (strcmp(key, "gislices") == 0) m->gi_slices = number;
+  else if (strcmp(key, "cislices") == 0) m->ci_slices = number;
+  else if (strcmp(key, "memory") == 0) m->memory_mib = strtoull(value, NULL, 10);
+  else if (strcmp(key, "uuid") == 0) mock_copy(m->uuid, sizeof m->uuid, value);
+  else if (strcmp(key, "profile") == 0) mock_copy(m->profile, sizeof m->profile, value);
+}
+
+/* Parses "key=value key=value ... <last>=rest of line" in place, calling `set` for each pair. */
+static void parse_fields(char* p, const char* last, void (*set)(void*, const char*, const char*), void* object) {
   while (*p != '\0') {
     char* eq = strchr(p, '=');
     if (eq == NULL) break;
     *eq = '\0';
-    if (strcmp(p, "name") == 0) {
-      mock_copy(g->name, sizeof g->name, eq + 1);
+    if (strcmp(p, last) == 0) {
+      set(object, p, eq + 1);
       break;
     }
     char* end = strchr(eq + 1, ' ');
     if (end != NULL) *end = '\0';
-    set_gpu_field(g, p, eq + 1);
+    set(object, p, eq + 1);
     if (end == NULL) break;
     p = end + 1;
   }
-  return g->uuid[0] != '\0';
 }
 
 static void parse_line(char* line) {
   if (strncmp(line, "driver=", 7) == 0) mock_copy(g_node.driver, sizeof g_node.driver, line + 7);
   else if (strncmp(line, "cuda=", 5) == 0) g_node.cuda = atoi(line + 5);
   else if (strncmp(line, "devdir=", 7) == 0) mock_copy(g_node.devdir, sizeof g_node.devdir, line + 7);
-  else if (strncmp(line, "gpu ", 4) == 0 && g_node.count < MOCK_MAX_GPUS &&
-           parse_gpu(line + 4, &g_node.gpus[g_node.count]))
-    g_node.count++;
+  else if (strncmp(line, "caps=", 5) == 0) g_node.caps_major = (unsigned)strtoul(line + 5, NULL, 10);
+  else if (strncmp(line, "gpu ", 4) == 0 && g_node.count < MOCK_MAX_GPUS) {
+    struct mock_gpu* g = &g_node.gpus[g_node.count];
+    memset(g, 0, sizeof *g);
+    parse_fields(line + 4, "name", set_gpu_field, g);
+    if (g->uuid[0] != '\0') g_node.count++;
+  } else if (strncmp(line, "mig ", 4) == 0 && g_node.mig_count < MOCK_MAX_MIGS) {
+    struct mock_mig* m = &g_node.migs[g_node.mig_count];
+    memset(m, 0, sizeof *m);
+    parse_fields(line + 4, "profile", set_mig_field, m);
+    if (m->uuid[0] != '\0') g_node.mig_count++;
+  }
+}
+
+/* Points each MIG device at its GPU; drops those whose GPU is not MIG-enabled. */
+static void link_migs(void) {
+  unsigned kept = 0;
+  for (unsigned i = 0; i < g_node.mig_count; i++) {
+    struct mock_mig m = g_node.migs[i];
+    for (unsigned k = 0; k < g_node.count && m.parent == NULL; k++)
+      if (g_node.gpus[k].minor == m.gpu_minor && g_node.gpus[k].mig_enabled) m.parent = &g_node.gpus[k];
+    if (m.parent != NULL) g_node.migs[kept++] = m;
+  }
+  g_node.mig_count = kept;
 }
 
 static void parse_description(void) {
@@ -113,6 +157,7 @@ static void parse_description(void) {
   char* line = strtok_r(copy, "\n", &save);
   if (line == NULL || strcmp(line, "nvrunc-mock-node 1") != 0) return; /* never patched */
   while ((line = strtok_r(NULL, "\n", &save)) != NULL) parse_line(line);
+  link_migs();
 }
 
 static void ensure_parsed(void) {
@@ -135,22 +180,46 @@ int mock_cuda_version(void) {
   return g_node.cuda;
 }
 
-/* Whether `path` is the NVIDIA character node 195:minor. */
-static int is_nvidia_node(const char* path, unsigned minor) {
+/* Whether `path` is the character node major:minor. */
+static int is_char_node(const char* path, unsigned major_number, unsigned minor_number) {
   struct stat st;
-  return stat(path, &st) == 0 && S_ISCHR(st.st_mode) && major(st.st_rdev) == NV_MAJOR &&
-         minor(st.st_rdev) == minor;
+  return stat(path, &st) == 0 && S_ISCHR(st.st_mode) && major(st.st_rdev) == major_number &&
+         minor(st.st_rdev) == minor_number;
 }
 
-/* Opens a node as the real library does (O_RDWR). No kernel driver answers the simulated major, so
- * a node that exists and that the device cgroup allows gives ENXIO; a denied one gives EPERM. */
-static int open_errno(const char* path) {
-  int fd = open(path, O_RDWR | O_CLOEXEC | O_NOCTTY);
+static int is_nvidia_node(const char* path, unsigned minor_number) {
+  return is_char_node(path, NV_MAJOR, minor_number);
+}
+
+/* Opens a node as the real library does (O_RDWR; capability nodes O_RDONLY). No kernel driver
+ * answers the simulated majors, so a node that exists and that the device cgroup allows gives ENXIO;
+ * a denied one gives EPERM. */
+static int open_errno_flags(const char* path, int flags) {
+  int fd = open(path, flags | O_CLOEXEC | O_NOCTTY);
   if (fd >= 0) {
     close(fd);
     return 0;
   }
   return errno == ENXIO ? 0 : errno;
+}
+
+static int open_errno(const char* path) { return open_errno_flags(path, O_RDWR); }
+
+/* Whether the capability node nvidia-cap<minor> of `dev` is there and opens. */
+static int cap_opens(const char* dev, unsigned minor_number) {
+  char path[PATH_MAX + 48];
+  snprintf(path, sizeof path, "%s/nvidia-caps/nvidia-cap%u", dev, minor_number);
+  return is_char_node(path, g_node.caps_major, minor_number) && open_errno_flags(path, O_RDONLY) == 0;
+}
+
+/* The MIG devices of visible GPU `slot` whose GI and CI capability nodes both open. */
+static void scan_migs(const char* dev, struct mock_view* view, unsigned slot) {
+  const struct mock_gpu* g = view->gpus[slot];
+  for (unsigned i = 0; g->mig_enabled && i < g_node.mig_count; i++) {
+    const struct mock_mig* m = &g_node.migs[i];
+    if (m->parent != g || view->mig_count[slot] >= MOCK_MAX_MIG_PER_GPU) continue;
+    if (cap_opens(dev, m->gi_cap) && cap_opens(dev, m->ci_cap)) view->migs[slot][view->mig_count[slot]++] = m;
+  }
 }
 
 /* The dev directory to use: the real /dev when it has a control node (a container, or a real GPU
@@ -180,7 +249,9 @@ void mock_scan(struct mock_view* view) {
   for (unsigned i = 0; view->status == MOCK_OK && i < g_node.count; i++) {
     const struct mock_gpu* g = &g_node.gpus[i];
     snprintf(buf, sizeof buf, "%s/nvidia%u", dev, g->minor);
-    if (is_nvidia_node(buf, g->minor) && open_errno(buf) == 0) view->gpus[view->count++] = g;
+    if (!is_nvidia_node(buf, g->minor) || open_errno(buf) != 0) continue;
+    view->gpus[view->count] = g;
+    scan_migs(dev, view, view->count++);
   }
   pthread_mutex_unlock(&g_lock);
 }

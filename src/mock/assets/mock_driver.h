@@ -7,8 +7,11 @@
 
 #define MOCK_EXPORT __attribute__((visibility("default")))
 #define MOCK_MAX_GPUS 64
+#define MOCK_MAX_MIG_PER_GPU 7 /* nvmlDeviceGetMaxMigDeviceCount of A100/H100/H200 */
+#define MOCK_MAX_MIGS (32 * MOCK_MAX_MIG_PER_GPU) /* MIG needs a GPU minor below 32 */
 #define MOCK_NAME_SIZE 96
 #define MOCK_UUID_SIZE 48
+#define MOCK_PROFILE_SIZE 32
 
 struct mock_gpu {
   unsigned minor;
@@ -21,19 +24,35 @@ struct mock_gpu {
   unsigned long long memory_mib;
   unsigned power_watts;
   int mig_capable;
+  int mig_enabled;           /* MIG mode current = pending = enabled */
   char name[MOCK_NAME_SIZE];
+};
+
+/* A MIG device: compute instance `ci` of GPU instance `gi` on the GPU with minor `gpu_minor`. Its
+ * GI and CI access capabilities are the nvidia-caps nodes with minors gi_cap and ci_cap. */
+struct mock_mig {
+  unsigned gpu_minor;
+  unsigned gi, ci, gi_cap, ci_cap;
+  unsigned gi_slices, ci_slices;
+  unsigned long long memory_mib;
+  char uuid[MOCK_UUID_SIZE]; /* MIG-xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx */
+  char profile[MOCK_PROFILE_SIZE]; /* "1g.10gb", "1c.3g.40gb" */
+  const struct mock_gpu* parent;
 };
 
 /* How opening the node's control device went: the driver is usable, absent, or denied to us. */
 enum mock_status { MOCK_OK = 0, MOCK_NO_DRIVER, MOCK_NO_PERMISSION };
 
 /* The GPUs this process may use: those of the description whose /dev/nvidia<minor> opens like a
- * real node would (success, or ENXIO: node present and allowed, no kernel driver behind it).
- * Computed by mock_scan(); positions in this list are NVML indexes. */
+ * real node would (success, or ENXIO: node present and allowed, no kernel driver behind it), and on
+ * each MIG-enabled one the MIG devices whose GI and CI capability nodes open the same way.
+ * Computed by mock_scan(); positions in these lists are NVML indexes. */
 struct mock_view {
   enum mock_status status;
   unsigned count;
   const struct mock_gpu* gpus[MOCK_MAX_GPUS];
+  unsigned mig_count[MOCK_MAX_GPUS];
+  const struct mock_mig* migs[MOCK_MAX_GPUS][MOCK_MAX_MIG_PER_GPU];
 };
 
 /* The driver version ("550.54.15") and CUDA driver version (12040) of the description; "" and 0

@@ -1,15 +1,14 @@
 /* The simulated NVIDIA driver library, NVML half: the subset of NVML's ABI that nvidia-smi,
  * nvrunc's discovery and the usual CI tools call. Declarations follow nvml.h (not available here);
  * return codes, struct layouts and buffer rules are NVML's. Devices are the visible GPUs of
- * mock_scan(), indexed by their position, as real NVML indexes the GPUs a container was given. */
+ * mock_scan(), indexed by their position, as real NVML indexes the GPUs a container was given. MIG
+ * device handles (mock_nvml_mig.c) answer name, UUID and memory; GPU-wide queries (PCI, compute
+ * capability, brand) answer for their parent; the rest say NVML_ERROR_NOT_SUPPORTED. */
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "mock_driver.h"
-#include "nvml_abi.h"
-
-typedef const struct mock_gpu* nvmlDevice_t;
+#include "mock_nvml.h"
 
 typedef struct { /* the layout behind the unversioned nvmlDeviceGetPciInfo symbol */
   char busId[16];
@@ -17,13 +16,12 @@ typedef struct { /* the layout behind the unversioned nvmlDeviceGetPciInfo symbo
   unsigned reserved[4];
 } nvmlPciInfoV1_t;
 
-
 static pthread_mutex_t g_nvml_lock = PTHREAD_MUTEX_INITIALIZER;
 static int g_refs;
 static struct mock_view g_view;
 
 static nvmlReturn_t nvml_init(void) {
-  struct mock_view view;
+  static struct mock_view view;
   nvmlReturn_t rc = NVML_SUCCESS;
   pthread_mutex_lock(&g_nvml_lock);
   if (g_refs == 0) {
@@ -44,24 +42,44 @@ static int initialized(void) {
   return refs > 0;
 }
 
-/* NVML_SUCCESS when `dev` is a handle this library gave out; the usual error otherwise. */
-static nvmlReturn_t check_device(nvmlDevice_t dev) {
-  if (!initialized()) return NVML_ERROR_UNINITIALIZED;
-  for (unsigned i = 0; i < g_view.count; i++)
-    if (g_view.gpus[i] == dev) return NVML_SUCCESS;
-  return NVML_ERROR_INVALID_ARGUMENT;
+const struct mock_view* nvml_view(void) { return initialized() ? &g_view : NULL; }
+
+unsigned nvml_slot(const struct mock_view* view, const struct mock_gpu* gpu) {
+  for (unsigned i = 0; i < view->count; i++)
+    if (view->gpus[i] == gpu) return i;
+  return 0;
 }
 
-static nvmlReturn_t copy_out(char* out, unsigned length, const char* text) {
+nvmlReturn_t nvml_resolve(nvmlDevice_t dev, const void* out, int mig_ok, const struct mock_gpu** gpu,
+                          const struct mock_mig** mig) {
+  if (!initialized()) return NVML_ERROR_UNINITIALIZED;
+  *gpu = NULL;
+  *mig = NULL;
+  for (unsigned i = 0; i < g_view.count && *gpu == NULL; i++) {
+    if (g_view.gpus[i] == dev) *gpu = g_view.gpus[i];
+    for (unsigned j = 0; j < g_view.mig_count[i] && *gpu == NULL; j++)
+      if (g_view.migs[i][j] == dev) *mig = g_view.migs[i][j], *gpu = g_view.gpus[i];
+  }
+  if (*gpu == NULL) return NVML_ERROR_INVALID_ARGUMENT;
+  if (*mig != NULL && !mig_ok) return NVML_ERROR_NOT_SUPPORTED;
+  return out == NULL ? NVML_ERROR_INVALID_ARGUMENT : NVML_SUCCESS;
+}
+
+nvmlReturn_t nvml_copy_out(char* out, unsigned length, const char* text) {
   if (out == NULL) return NVML_ERROR_INVALID_ARGUMENT;
   return mock_copy(out, length, text) ? NVML_SUCCESS : NVML_ERROR_INSUFFICIENT_SIZE;
 }
 
-/* The checks every per-device call starts with: a valid handle, then a non-NULL output. */
-static nvmlReturn_t check_args(nvmlDevice_t dev, const void* out) {
-  nvmlReturn_t rc = check_device(dev);
-  if (rc != NVML_SUCCESS) return rc;
-  return out == NULL ? NVML_ERROR_INVALID_ARGUMENT : NVML_SUCCESS;
+/* A physical GPU's handle, for calls MIG devices do not answer. */
+static nvmlReturn_t gpu_args(nvmlDevice_t dev, const void* out, const struct mock_gpu** gpu) {
+  const struct mock_mig* mig;
+  return nvml_resolve(dev, out, 0, gpu, &mig);
+}
+
+/* A GPU's or a MIG device's handle, for GPU-wide readings a MIG device shares with its parent. */
+static nvmlReturn_t parent_args(nvmlDevice_t dev, const void* out, const struct mock_gpu** gpu) {
+  const struct mock_mig* mig;
+  return nvml_resolve(dev, out, 1, gpu, &mig);
 }
 
 MOCK_EXPORT nvmlReturn_t nvmlInit_v2(void) { return nvml_init(); }
@@ -96,14 +114,14 @@ MOCK_EXPORT const char* nvmlErrorString(nvmlReturn_t rc) {
 
 MOCK_EXPORT nvmlReturn_t nvmlSystemGetDriverVersion(char* version, unsigned length) {
   if (!initialized()) return NVML_ERROR_UNINITIALIZED;
-  return copy_out(version, length, mock_driver_version());
+  return nvml_copy_out(version, length, mock_driver_version());
 }
 
 /* Real NVML reports "<CUDA major>.<driver version>", e.g. 12.550.54.15. */
 MOCK_EXPORT nvmlReturn_t nvmlSystemGetNVMLVersion(char* version, unsigned length) {
   char text[64];
   snprintf(text, sizeof text, "%d.%s", mock_cuda_version() / 1000, mock_driver_version());
-  return copy_out(version, length, text);
+  return nvml_copy_out(version, length, text);
 }
 
 MOCK_EXPORT nvmlReturn_t nvmlSystemGetCudaDriverVersion(int* version) {
@@ -133,13 +151,20 @@ MOCK_EXPORT nvmlReturn_t nvmlDeviceGetHandleByIndex(unsigned index, nvmlDevice_t
   return nvmlDeviceGetHandleByIndex_v2(index, device);
 }
 
+/* GPU UUIDs, and since R470 MIG device UUIDs too. */
 MOCK_EXPORT nvmlReturn_t nvmlDeviceGetHandleByUUID(const char* uuid, nvmlDevice_t* device) {
   if (!initialized()) return NVML_ERROR_UNINITIALIZED;
   if (uuid == NULL || device == NULL) return NVML_ERROR_INVALID_ARGUMENT;
   for (unsigned i = 0; i < g_view.count; i++) {
-    if (strcmp(g_view.gpus[i]->uuid, uuid) != 0) continue;
-    *device = g_view.gpus[i];
-    return NVML_SUCCESS;
+    if (strcmp(g_view.gpus[i]->uuid, uuid) == 0) {
+      *device = g_view.gpus[i];
+      return NVML_SUCCESS;
+    }
+    for (unsigned j = 0; j < g_view.mig_count[i]; j++)
+      if (strcmp(g_view.migs[i][j]->uuid, uuid) == 0) {
+        *device = g_view.migs[i][j];
+        return NVML_SUCCESS;
+      }
   }
   return NVML_ERROR_NOT_FOUND;
 }
@@ -163,44 +188,54 @@ MOCK_EXPORT nvmlReturn_t nvmlDeviceGetHandleByPciBusId(const char* bus_id, nvmlD
 }
 
 MOCK_EXPORT nvmlReturn_t nvmlDeviceGetIndex(nvmlDevice_t dev, unsigned* index) {
-  nvmlReturn_t rc = check_args(dev, index);
+  const struct mock_gpu* g;
+  nvmlReturn_t rc = gpu_args(dev, index, &g);
   if (rc != NVML_SUCCESS) return rc;
-  for (unsigned i = 0; i < g_view.count; i++)
-    if (g_view.gpus[i] == dev) *index = i;
+  *index = nvml_slot(&g_view, g);
   return NVML_SUCCESS;
 }
 
+/* A MIG device is named after its parent and profile: "NVIDIA A100-SXM4-80GB MIG 1g.10gb". */
 MOCK_EXPORT nvmlReturn_t nvmlDeviceGetName(nvmlDevice_t dev, char* name, unsigned length) {
-  nvmlReturn_t rc = check_args(dev, name);
+  const struct mock_gpu* g;
+  const struct mock_mig* m;
+  nvmlReturn_t rc = nvml_resolve(dev, name, 1, &g, &m);
   if (rc != NVML_SUCCESS) return rc;
-  return copy_out(name, length, dev->name);
+  if (m == NULL) return nvml_copy_out(name, length, g->name);
+  char text[MOCK_NAME_SIZE + MOCK_PROFILE_SIZE + 8];
+  snprintf(text, sizeof text, "%s MIG %s", g->name, m->profile);
+  return nvml_copy_out(name, length, text);
 }
 
 MOCK_EXPORT nvmlReturn_t nvmlDeviceGetUUID(nvmlDevice_t dev, char* uuid, unsigned length) {
-  nvmlReturn_t rc = check_args(dev, uuid);
+  const struct mock_gpu* g;
+  const struct mock_mig* m;
+  nvmlReturn_t rc = nvml_resolve(dev, uuid, 1, &g, &m);
   if (rc != NVML_SUCCESS) return rc;
-  return copy_out(uuid, length, dev->uuid);
+  return nvml_copy_out(uuid, length, m != NULL ? m->uuid : g->uuid);
 }
 
 MOCK_EXPORT nvmlReturn_t nvmlDeviceGetMinorNumber(nvmlDevice_t dev, unsigned* minor) {
-  nvmlReturn_t rc = check_args(dev, minor);
+  const struct mock_gpu* g;
+  nvmlReturn_t rc = gpu_args(dev, minor, &g);
   if (rc != NVML_SUCCESS) return rc;
-  *minor = dev->minor;
+  *minor = g->minor;
   return NVML_SUCCESS;
 }
 
 MOCK_EXPORT nvmlReturn_t nvmlDeviceGetPciInfo_v3(nvmlDevice_t dev, nvmlPciInfo_t* pci) {
-  nvmlReturn_t rc = check_args(dev, pci);
+  const struct mock_gpu* g;
+  nvmlReturn_t rc = parent_args(dev, pci, &g);
   if (rc != NVML_SUCCESS) return rc;
   memset(pci, 0, sizeof *pci);
-  snprintf(pci->busIdLegacy, sizeof pci->busIdLegacy, "%04x:%02x:%02x.%x", dev->domain & 0xffff, dev->bus,
-           dev->device, dev->function);
-  snprintf(pci->busId, sizeof pci->busId, "%08x:%02x:%02x.%x", dev->domain, dev->bus, dev->device, dev->function);
-  pci->domain = dev->domain;
-  pci->bus = dev->bus;
-  pci->device = dev->device;
-  pci->pciDeviceId = dev->pci_device_id;
-  pci->pciSubSystemId = dev->pci_subsystem_id;
+  snprintf(pci->busIdLegacy, sizeof pci->busIdLegacy, "%04x:%02x:%02x.%x", g->domain & 0xffff, g->bus, g->device,
+           g->function);
+  snprintf(pci->busId, sizeof pci->busId, "%08x:%02x:%02x.%x", g->domain, g->bus, g->device, g->function);
+  pci->domain = g->domain;
+  pci->bus = g->bus;
+  pci->device = g->device;
+  pci->pciDeviceId = g->pci_device_id;
+  pci->pciSubSystemId = g->pci_subsystem_id;
   return NVML_SUCCESS;
 }
 MOCK_EXPORT nvmlReturn_t nvmlDeviceGetPciInfo_v2(nvmlDevice_t dev, nvmlPciInfo_t* pci) {
@@ -223,52 +258,47 @@ MOCK_EXPORT nvmlReturn_t nvmlDeviceGetPciInfo(nvmlDevice_t dev, nvmlPciInfoV1_t*
 }
 
 MOCK_EXPORT nvmlReturn_t nvmlDeviceGetBrand(nvmlDevice_t dev, int* brand) {
-  nvmlReturn_t rc = check_args(dev, brand);
+  const struct mock_gpu* g;
+  nvmlReturn_t rc = parent_args(dev, brand, &g);
   if (rc != NVML_SUCCESS) return rc;
-  *brand = dev->brand;
+  *brand = g->brand;
   return NVML_SUCCESS;
 }
 
 MOCK_EXPORT nvmlReturn_t nvmlDeviceGetCudaComputeCapability(nvmlDevice_t dev, int* major, int* minor) {
-  nvmlReturn_t rc = check_args(dev, major);
+  const struct mock_gpu* g;
+  nvmlReturn_t rc = parent_args(dev, major, &g);
   if (rc != NVML_SUCCESS) return rc;
   if (minor == NULL) return NVML_ERROR_INVALID_ARGUMENT;
-  *major = dev->cc_major;
-  *minor = dev->cc_minor;
+  *major = g->cc_major;
+  *minor = g->cc_minor;
   return NVML_SUCCESS;
 }
 
+/* A MIG device has its GPU instance's memory. */
 MOCK_EXPORT nvmlReturn_t nvmlDeviceGetMemoryInfo(nvmlDevice_t dev, nvmlMemory_t* memory) {
-  nvmlReturn_t rc = check_args(dev, memory);
+  const struct mock_gpu* g;
+  const struct mock_mig* m;
+  nvmlReturn_t rc = nvml_resolve(dev, memory, 1, &g, &m);
   if (rc != NVML_SUCCESS) return rc;
-  memory->total = dev->memory_mib << 20;
+  memory->total = (m != NULL ? m->memory_mib : g->memory_mib) << 20;
   memory->free = memory->total;
   memory->used = 0;
   return NVML_SUCCESS;
 }
 
-/* MIG-capable GPUs report it disabled (current = pending = 0), others "not supported", like real
- * NVML; simulating enabled MIG is future work. */
-MOCK_EXPORT nvmlReturn_t nvmlDeviceGetMigMode(nvmlDevice_t dev, unsigned* current, unsigned* pending) {
-  nvmlReturn_t rc = check_args(dev, current);
-  if (rc != NVML_SUCCESS) return rc;
-  if (pending == NULL) return NVML_ERROR_INVALID_ARGUMENT;
-  if (!dev->mig_capable) return NVML_ERROR_NOT_SUPPORTED;
-  *current = 0;
-  *pending = 0;
-  return NVML_SUCCESS;
-}
-
 /* The readings nvidia-smi's table shows: an idle GPU with persistence mode on. */
 MOCK_EXPORT nvmlReturn_t nvmlDeviceGetPersistenceMode(nvmlDevice_t dev, int* mode) {
-  nvmlReturn_t rc = check_args(dev, mode);
+  const struct mock_gpu* g;
+  nvmlReturn_t rc = gpu_args(dev, mode, &g);
   if (rc != NVML_SUCCESS) return rc;
   *mode = 1;
   return NVML_SUCCESS;
 }
 
 MOCK_EXPORT nvmlReturn_t nvmlDeviceGetTemperature(nvmlDevice_t dev, int sensor, unsigned* celsius) {
-  nvmlReturn_t rc = check_args(dev, celsius);
+  const struct mock_gpu* g;
+  nvmlReturn_t rc = gpu_args(dev, celsius, &g);
   if (rc != NVML_SUCCESS) return rc;
   if (sensor != 0) return NVML_ERROR_NOT_SUPPORTED; /* only NVML_TEMPERATURE_GPU */
   *celsius = 33;
@@ -276,15 +306,17 @@ MOCK_EXPORT nvmlReturn_t nvmlDeviceGetTemperature(nvmlDevice_t dev, int sensor, 
 }
 
 MOCK_EXPORT nvmlReturn_t nvmlDeviceGetPowerUsage(nvmlDevice_t dev, unsigned* milliwatts) {
-  nvmlReturn_t rc = check_args(dev, milliwatts);
+  const struct mock_gpu* g;
+  nvmlReturn_t rc = gpu_args(dev, milliwatts, &g);
   if (rc != NVML_SUCCESS) return rc;
-  *milliwatts = dev->power_watts * 150; /* 15% of the limit */
+  *milliwatts = g->power_watts * 150; /* 15% of the limit */
   return NVML_SUCCESS;
 }
 
 MOCK_EXPORT nvmlReturn_t nvmlDeviceGetEnforcedPowerLimit(nvmlDevice_t dev, unsigned* milliwatts) {
-  nvmlReturn_t rc = check_args(dev, milliwatts);
+  const struct mock_gpu* g;
+  nvmlReturn_t rc = gpu_args(dev, milliwatts, &g);
   if (rc != NVML_SUCCESS) return rc;
-  *milliwatts = dev->power_watts * 1000;
+  *milliwatts = g->power_watts * 1000;
   return NVML_SUCCESS;
 }

@@ -1,46 +1,20 @@
 /* The simulated node's driver binaries, one multi-call executable. As `nvidia-smi` it prints through
  * NVML, like the real one: it loads libnvidia-ml.so.1 by SONAME (or, on the host side of a
  * simulated node, from ../lib/x86_64-linux-gnu next to itself), so it works against the simulated
- * library and against a real driver alike. Output formats copy nvidia-smi 5xx (-L exactly, the
- * summary table closely). Under any other name it says what it is and exits 0. */
+ * library and against a real driver alike. Output formats copy nvidia-smi 5xx (-L exactly, with
+ * the MIG devices of MIG-enabled GPUs under their GPU; the summary table closely: smi_table.c).
+ * Under any other name it says what it is and exits 0. */
 #include <dlfcn.h>
 #include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
-#include "nvml_abi.h"
+#include "smi.h"
 
-typedef void* nvmlDevice_t;
-
-/* Real nvidia-smi's exit codes for these cases. */
-enum { EXIT_NO_LIBRARY = 12, EXIT_NO_DEVICES = 6, EXIT_BAD_ARGS = 2 };
-
-struct nvml {
-  int (*init)(void);
-  int (*shutdown)(void);
-  const char* (*error_string)(int);
-  int (*driver_version)(char*, unsigned);
-  int (*nvml_version)(char*, unsigned);
-  int (*cuda_version)(int*);
-  int (*count)(unsigned*);
-  int (*handle)(unsigned, nvmlDevice_t*);
-  int (*name)(nvmlDevice_t, char*, unsigned);
-  int (*uuid)(nvmlDevice_t, char*, unsigned);
-  /* optional: shown as N/A when missing or failing */
-  int (*pci)(nvmlDevice_t, nvmlPciInfo_t*);
-  int (*memory)(nvmlDevice_t, nvmlMemory_t*);
-  int (*mig)(nvmlDevice_t, unsigned*, unsigned*);
-  int (*persistence)(nvmlDevice_t, int*);
-  int (*temperature)(nvmlDevice_t, int, unsigned*);
-  int (*power)(nvmlDevice_t, unsigned*);
-  int (*power_limit)(nvmlDevice_t, unsigned*);
-};
-
-static struct nvml N;
+struct nvml N;
 
 static void* open_nvml(void) {
   void* h = dlopen("libnvidia-ml.so.1", RTLD_NOW | RTLD_LOCAL);
@@ -79,6 +53,11 @@ static int load_nvml(void) {
   bind(h, "nvmlDeviceGetTemperature", &N.temperature);
   bind(h, "nvmlDeviceGetPowerUsage", &N.power);
   bind(h, "nvmlDeviceGetEnforcedPowerLimit", &N.power_limit);
+  bind(h, "nvmlDeviceGetMaxMigDeviceCount", &N.max_mig);
+  bind(h, "nvmlDeviceGetMigDeviceHandleByIndex", &N.mig_handle);
+  bind(h, "nvmlDeviceGetGpuInstanceId", &N.gi_id);
+  bind(h, "nvmlDeviceGetComputeInstanceId", &N.ci_id);
+  bind(h, "nvmlDeviceGetAttributes_v2", &N.attributes);
   return N.init && N.shutdown && N.error_string && N.driver_version && N.nvml_version && N.cuda_version &&
          N.count && N.handle && N.name && N.uuid;
 }
@@ -101,16 +80,33 @@ static int start_nvml(void) {
   return rc;
 }
 
-static unsigned device_count(void) {
+unsigned device_count(void) {
   unsigned count = 0;
   if (N.count(&count) != 0) return 0;
   return count;
 }
 
-static void cuda_version_text(char* out, size_t size) {
+void cuda_version_text(char* out, size_t size) {
   int v = 0;
   if (N.cuda_version(&v) != 0 || v <= 0) snprintf(out, size, "N/A");
   else snprintf(out, size, "%d.%d", v / 1000, (v % 1000) / 10);
+}
+
+/* "  MIG 1g.10gb     Device  0: (UUID: MIG-…)" for each MIG device of a MIG-enabled GPU; the
+ * profile is what follows " MIG " in the device's NVML name. */
+static void list_migs(nvmlDevice_t dev) {
+  unsigned current = 0, pending = 0, max = 0;
+  if (!N.mig || !N.max_mig || !N.mig_handle || N.mig(dev, &current, &pending) != 0 || current != 1) return;
+  if (N.max_mig(dev, &max) != 0) return;
+  for (unsigned j = 0; j < max; j++) {
+    nvmlDevice_t mig;
+    char name[128] = "", uuid[96] = "Unknown";
+    if (N.mig_handle(dev, j, &mig) != 0) continue;
+    N.name(mig, name, sizeof name);
+    N.uuid(mig, uuid, sizeof uuid);
+    const char* profile = strstr(name, " MIG ");
+    printf("  MIG %-11s Device %2u: (UUID: %s)\n", profile != NULL ? profile + 5 : name, j, uuid);
+  }
 }
 
 static int list_gpus(void) {
@@ -122,6 +118,7 @@ static int list_gpus(void) {
     N.name(dev, name, sizeof name);
     N.uuid(dev, uuid, sizeof uuid);
     printf("GPU %u: %s (UUID: %s)\n", i, name, uuid);
+    list_migs(dev);
   }
   return 0;
 }
@@ -139,70 +136,6 @@ static void print_version(void) {
   if (last != NULL && strchr(short_nvml, '.') != last) *last = '\0';
   printf("NVIDIA-SMI version  : %s\nNVML version        : %s\nDRIVER version      : %s\nCUDA Version        : %s\n",
          driver, short_nvml, driver, cuda);
-}
-
-static const char* const RULE_FULL =
-    "+-----------------------------------------------------------------------------------------+\n";
-static const char* const RULE_COLUMNS =
-    "+-----------------------------------------+------------------------+----------------------+\n";
-
-static void print_header(void) {
-  char driver[96] = "N/A", cuda[32], stamp[64];
-  time_t now = time(NULL);
-  strftime(stamp, sizeof stamp, "%a %b %e %H:%M:%S %Y", localtime(&now));
-  N.driver_version(driver, sizeof driver);
-  cuda_version_text(cuda, sizeof cuda);
-  printf("%s       \n%s", stamp, RULE_FULL);
-  printf("| NVIDIA-SMI %-23sDriver Version: %-15sCUDA Version: %-9s|\n", driver, driver, cuda);
-  printf("%s", RULE_COLUMNS);
-  printf("| GPU  Name                 Persistence-M | Bus-Id          Disp.A | Volatile Uncorr. ECC |\n"
-         "| Fan  Temp   Perf          Pwr:Usage/Cap |           Memory-Usage | GPU-Util  Compute M. |\n"
-         "|                                         |                        |               MIG M. |\n"
-         "|=========================================+========================+======================|\n");
-}
-
-/* The three table rows of one GPU; readings the library does not give are N/A. */
-static void print_gpu_rows(unsigned index, nvmlDevice_t dev) {
-  char name[96] = "N/A", bus[32] = "N/A", temp[16] = "N/A", usage[16] = "N/A", cap[16] = "N/A";
-  char used[24] = "N/A", total[24] = "N/A", mig[16] = "N/A";
-  const char* persistence = "N/A";
-  int mode = 0;
-  unsigned value = 0, current = 0, pending = 0;
-  nvmlPciInfo_t pci;
-  nvmlMemory_t mem;
-  N.name(dev, name, sizeof name);
-  if (strlen(name) > 29) strcpy(name + 26, "...");
-  if (N.pci && N.pci(dev, &pci) == 0) snprintf(bus, sizeof bus, "%s", pci.busId);
-  if (N.persistence && N.persistence(dev, &mode) == 0) persistence = mode ? "On" : "Off";
-  if (N.temperature && N.temperature(dev, 0, &value) == 0) snprintf(temp, sizeof temp, "%uC", value);
-  if (N.power && N.power(dev, &value) == 0) snprintf(usage, sizeof usage, "%uW", value / 1000);
-  if (N.power_limit && N.power_limit(dev, &value) == 0) snprintf(cap, sizeof cap, "%uW", value / 1000);
-  if (N.memory && N.memory(dev, &mem) == 0) {
-    snprintf(used, sizeof used, "%lluMiB", mem.used >> 20);
-    snprintf(total, sizeof total, "%lluMiB", mem.total >> 20);
-  }
-  if (N.mig && N.mig(dev, &current, &pending) == 0) snprintf(mig, sizeof mig, "%s", current ? "Enabled" : "Disabled");
-  printf("| %3u  %-29s%4s  | %18s Off | %20s |\n", index, name, persistence, bus, "0");
-  printf("| N/A  %4s    P0%16s / %5s | %10s / %9s | %7s%13s |\n", temp, usage, cap, used, total, "0%", "Default");
-  printf("| %39s | %22s | %20s |\n", "", "", mig);
-  printf("%s", RULE_COLUMNS);
-}
-
-static int print_table(void) {
-  print_header();
-  unsigned count = device_count();
-  for (unsigned i = 0; i < count; i++) {
-    nvmlDevice_t dev;
-    if (N.handle(i, &dev) == 0) print_gpu_rows(i, dev);
-  }
-  printf("\n%s", RULE_FULL);
-  printf("| Processes:                                                                              |\n"
-         "|  GPU   GI   CI              PID   Type   Process name                        GPU Memory |\n"
-         "|        ID   ID                                                               Usage      |\n"
-         "|=========================================================================================|\n"
-         "|  No running processes found                                                             |\n");
-  printf("%s", RULE_FULL);
-  return 0;
 }
 
 /* Writes one --query-gpu field of GPU `index`; returns 0 for a field this tool does not know. */

@@ -27,6 +27,16 @@ typedef struct {
   unsigned long long total, free, used;
 } nvmlMemory_t;
 
+typedef struct { /* nvmlDeviceAttributes_t: what nvmlDeviceGetAttributes_v2 fills in */
+  unsigned multiprocessorCount;
+  unsigned sharedCopyEngineCount, sharedDecoderCount, sharedEncoderCount, sharedJpegCount, sharedOfaCount;
+  unsigned gpuInstanceSliceCount, computeInstanceSliceCount;
+  unsigned long long memorySizeMB;
+} nvmlDeviceAttributes_t;
+
+#define NVML_DEVICE_MIG_DISABLE 0
+#define NVML_DEVICE_MIG_ENABLE 1
+
 typedef enum {
   CUDA_SUCCESS = 0,
   CUDA_ERROR_INVALID_VALUE = 1,

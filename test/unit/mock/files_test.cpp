@@ -107,16 +107,16 @@ TEST_CASE("mock: cuda versions convert like libnvidia-container prints them", "[
 
 TEST_CASE("mock: free majors are picked from the dynamic ranges of character devices", "[mock]") {
   const std::string host = "Character devices:\n  1 mem\n511 taken\n254 ndctl\n\nBlock devices:\n510 blk\n";
-  auto majors = pick_free_majors(host);
+  auto majors = pick_free_majors(host, 2);
   REQUIRE(majors);
-  CHECK(majors->first == 510);
-  CHECK(majors->second == 509);
+  CHECK(*majors == std::vector<unsigned>{510, 509});
   std::string full = "Character devices:\n";
   for (int m = 384; m <= 511; ++m) full += std::to_string(m) + " x\n";
-  majors = pick_free_majors(full + "254 y\n");
+  majors = pick_free_majors(full + "254 y\n", 2);
   REQUIRE(majors);
-  CHECK(majors->first == 253);
-  CHECK(majors->second == 252);
+  CHECK(*majors == std::vector<unsigned>{253, 252});
+  CHECK_FALSE(pick_free_majors(full + "254 y\n", 21));
+  CHECK(pick_free_majors(full + "254 y\n", 20));
 }
 
 TEST_CASE("mock: proc files follow the real driver's formats", "[mock]") {
@@ -153,6 +153,7 @@ TEST_CASE("mock: config.toml points nvrunc at the node with escaped strings", "[
   CHECK(parsed["nvrunc"]["driver-root"].value_or(std::string()) == node.root);
   CHECK(parsed["nvrunc"]["dev-root"].value_or(std::string()) == node.root);
   CHECK(parsed["nvrunc"]["proc-root"].value_or(std::string()) == node.root + "/proc");
+  CHECK(parsed["nvrunc"]["sys-root"].value_or(std::string()) == node.root + "/sys");
   CHECK(toml_quote("a\tb") == "\"a\\u0009b\"");
 }
 

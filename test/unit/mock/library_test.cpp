@@ -56,12 +56,16 @@ TEST_CASE("mock: the driver library exports NVML and CUDA and nothing internal",
         "nvmlDeviceGetHandleByUUID", "nvmlDeviceGetHandleByPciBusId_v2", "nvmlDeviceGetIndex", "nvmlDeviceGetName",
         "nvmlDeviceGetUUID", "nvmlDeviceGetMinorNumber", "nvmlDeviceGetPciInfo_v3", "nvmlDeviceGetPciInfo",
         "nvmlDeviceGetBrand", "nvmlDeviceGetCudaComputeCapability", "nvmlDeviceGetMemoryInfo", "nvmlDeviceGetMigMode",
+        "nvmlDeviceGetMaxMigDeviceCount", "nvmlDeviceGetMigDeviceHandleByIndex", "nvmlDeviceIsMigDeviceHandle",
+        "nvmlDeviceGetDeviceHandleFromMigDeviceHandle", "nvmlDeviceGetGpuInstanceId", "nvmlDeviceGetComputeInstanceId",
+        "nvmlDeviceGetAttributes_v2",
         "cuInit", "cuDriverGetVersion", "cuDeviceGetCount", "cuDeviceGet", "cuDeviceGetName", "cuDeviceGetUuid"}) {
     INFO(name);
     CHECK_NOTHROW(lib.fn<void()>(name));
   }
   CHECK_THROWS(lib.fn<void()>("mock_scan"));
   CHECK_THROWS(lib.fn<void()>("mock_copy"));
+  CHECK_THROWS(lib.fn<void()>("nvml_resolve"));
 }
 
 TEST_CASE("mock: without a node the library reports no driver but answers versions", "[mock]") {

@@ -35,13 +35,6 @@ int open_errno(const fs::path& path) {
   return fd >= 0 ? 0 : errno;
 }
 
-// Cases that query a node through its NVML or nvidia-smi (see host_has_nvidia_driver).
-bool skip_on_gpu_host() {
-  if (!host_has_nvidia_driver()) return false;
-  WARN("this host has a real NVIDIA driver, which the simulated library and nvidia-smi would use: skipped");
-  return true;
-}
-
 std::string lib_dir(const mock::NodeReport& node) { return node.root + "/usr/lib/x86_64-linux-gnu"; }
 
 // The description format end to end, independent of build_node: a hand-written node whose dev dir

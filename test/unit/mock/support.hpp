@@ -33,6 +33,13 @@ inline bool host_has_nvidia_driver() {
          minor(st.st_rdev) == 255;
 }
 
+// Cases that query a node through its NVML or nvidia-smi skip on a host with a real driver.
+inline bool skip_on_gpu_host() {
+  if (!host_has_nvidia_driver()) return false;
+  WARN("this host has a real NVIDIA driver, which the simulated library and nvidia-smi would use: skipped");
+  return true;
+}
+
 // A loaded shared library, closed at scope exit; fn<F>(name) resolves a function or throws.
 class Library {
 public:
@@ -64,8 +71,14 @@ struct nvmlPciInfo_t {
 struct nvmlMemory_t {
   unsigned long long total, free, used;
 };
+struct nvmlDeviceAttributes_t {
+  unsigned multiprocessorCount;
+  unsigned sharedCopyEngineCount, sharedDecoderCount, sharedEncoderCount, sharedJpegCount, sharedOfaCount;
+  unsigned gpuInstanceSliceCount, computeInstanceSliceCount;
+  unsigned long long memorySizeMB;
+};
 constexpr int NVML_SUCCESS = 0, NVML_ERROR_UNINITIALIZED = 1, NVML_ERROR_INVALID_ARGUMENT = 2,
-              NVML_ERROR_NOT_FOUND = 6, NVML_ERROR_INSUFFICIENT_SIZE = 7, NVML_ERROR_DRIVER_NOT_LOADED = 9;
+              NVML_ERROR_NOT_SUPPORTED = 3, NVML_ERROR_NOT_FOUND = 6, NVML_ERROR_INSUFFICIENT_SIZE = 7, NVML_ERROR_DRIVER_NOT_LOADED = 9;
 constexpr int CUDA_SUCCESS = 0, CUDA_ERROR_NOT_INITIALIZED = 3, CUDA_ERROR_NO_DEVICE = 100;
 
 } // namespace nvrunc::test

@@ -1,5 +1,7 @@
 // Device nodes found by listing: DRM nodes of each GPU (through sysfs, as the toolkit finds them)
 // and the feature-gated nodes (reference toolkit §2.4).
+#include <algorithm>
+
 #include "internal.hpp"
 #include "nvrunc/common/strings.hpp"
 
@@ -48,9 +50,12 @@ Result<void> add_matching(const HostFs& fs, const std::string& dir, std::string_
   for (auto name : exact)
     if (auto r = add_existing(fs, dir + "/" + std::string(name), out); !r) return r;
   if (prefix.empty()) return {};
+  std::vector<std::pair<unsigned, std::string>> numbered; // nvidia-fs2 before nvidia-fs10
   for (const auto& name : fs.list_dev(dir))
-    if (number_after(name, prefix))
-      if (auto r = add_existing(fs, dir + "/" + name, out); !r) return r;
+    if (auto n = number_after(name, prefix)) numbered.emplace_back(*n, name);
+  std::sort(numbered.begin(), numbered.end());
+  for (const auto& [n, name] : numbered)
+    if (auto r = add_existing(fs, dir + "/" + name, out); !r) return r;
   return {};
 }
 

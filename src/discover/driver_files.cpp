@@ -43,6 +43,7 @@ constexpr std::array libraries = {
     DriverLibrary{"libGLESv1_CM_nvidia.so", C::graphics, "1"},
     DriverLibrary{"libnvidia-glvkspirv.so", C::graphics, ""},
     DriverLibrary{"libnvidia-cbl.so", C::graphics, ""},
+    DriverLibrary{"libnvidia-vulkan-producer.so", C::graphics, ""},
     DriverLibrary{"libnvidia-ngx.so", C::ngx, "1"},
 };
 

@@ -42,11 +42,17 @@ void graphics_links(Files& f, const std::vector<Library>& libs, const std::strin
   }
 }
 
+// libnvidia-allocator is a compute library that the GBM backend of graphics needs too (the toolkit
+// links gbm/nvidia-drm_gbm.so to it).
+bool wanted(const Library& lib, Capabilities caps) {
+  return caps.has(lib.capability) || (lib.prefix == "libnvidia-allocator.so" && caps.has(Capability::graphics));
+}
+
 bool mount_libraries(Files& f, const std::vector<Library>& libs, Capabilities caps, const std::string& dir,
                      const char* what) {
   bool any = false;
   for (const auto& lib : libs) {
-    if (!caps.has(lib.capability)) continue;
+    if (!wanted(lib, caps)) continue;
     f.mount(lib.host_path, dir + "/" + lib.file_name(), std::string(capability_name(lib.capability)) + what);
     link_library(f, lib, dir);
     any = true;

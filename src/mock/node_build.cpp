@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "node_libraries.hpp"
-#include "node_os.hpp"
+#include "nvrunc/os/build.hpp"
 #include "nvrunc/mock/assets.hpp"
 #include "nvrunc/mock/mock_driver.hpp"
 #include "nvrunc/mock/node_files.hpp"
@@ -22,8 +22,8 @@
 namespace nvrunc::mock {
 
 namespace fs = std::filesystem;
-using detail::make_dirs;
-using detail::write_file;
+using os::make_dirs;
+using os::write_new_file;
 
 namespace {
 
@@ -55,8 +55,8 @@ Result<NodeFacts> plan_node(const NodeSpec& spec) {
   node.features = spec.features;
   if (auto numbered = assign_numbers(node, devices, read_host_misc(spec)); !numbered)
     return fail(std::move(numbered.error()));
-  node.video_gid = detail::host_group("video").value_or(44);
-  node.render_gid = detail::host_group("render").value_or(node.video_gid);
+  node.video_gid = os::host_group("video").value_or(44);
+  node.render_gid = os::host_group("render").value_or(node.video_gid);
   return node;
 }
 
@@ -87,12 +87,12 @@ Result<void> prepare_root(const std::string& root, bool force) {
 Result<void> write_proc(const NodeFacts& node) {
   const std::string proc = node.root + "/proc";
   const std::string nv = proc + "/driver/nvidia";
-  if (auto r = write_file(proc + "/devices", proc_devices(node), 0444); !r) return r;
-  if (auto r = write_file(nv + "/version", proc_version(node), 0444); !r) return r;
-  if (auto r = write_file(nv + "/params", proc_params(), 0444); !r) return r;
-  if (auto r = write_file(nv + "/registry", proc_registry()); !r) return r;
+  if (auto r = write_new_file(proc + "/devices", proc_devices(node), 0444); !r) return r;
+  if (auto r = write_new_file(nv + "/version", proc_version(node), 0444); !r) return r;
+  if (auto r = write_new_file(nv + "/params", proc_params(), 0444); !r) return r;
+  if (auto r = write_new_file(nv + "/registry", proc_registry()); !r) return r;
   for (const auto& gpu : node.gpus) {
-    auto r = write_file(nv + "/gpus/" + gpu.proc_bus_id() + "/information", proc_gpu_information(node, gpu), 0444);
+    auto r = write_new_file(nv + "/gpus/" + gpu.proc_bus_id() + "/information", proc_gpu_information(node, gpu), 0444);
     if (!r) return r;
   }
   return {};
@@ -101,21 +101,21 @@ Result<void> write_proc(const NodeFacts& node) {
 Result<void> write_layout(const NodeFacts& node, const NodeLayout& layout) {
   const std::string& root = node.root;
   for (const auto& d : layout.devices)
-    if (auto r = detail::make_char_node(root + d.path, d.major, d.minor, d.mode, d.gid); !r) return r;
+    if (auto r = os::make_char_node(root + d.path, d.major, d.minor, d.mode, d.gid); !r) return r;
   for (const auto& f : layout.files)
-    if (auto r = write_file(root + f.path, f.content, f.mode); !r) return r;
+    if (auto r = write_new_file(root + f.path, f.content, f.mode); !r) return r;
   for (const auto& dir : layout.dirs)
     if (auto r = make_dirs(root + dir); !r) return r;
   for (const auto& socket : layout.sockets)
-    if (auto r = detail::make_socket_file(root + socket, 0777); !r) return r;
+    if (auto r = os::make_socket_file(root + socket, 0777); !r) return r;
   for (const auto& link : layout.links)
-    if (auto r = detail::make_symlink(link.target, root + link.path); !r) return r;
+    if (auto r = os::make_symlink(link.target, root + link.path); !r) return r;
   return {};
 }
 
 Result<void> write_binaries(const NodeFacts& node) {
   for (const auto& name : node_binaries(node)) {
-    auto r = write_file(node.root + "/usr/bin/" + name, asset_bytes(Asset::smi_binary), 0755);
+    auto r = write_new_file(node.root + "/usr/bin/" + name, asset_bytes(Asset::smi_binary), 0755);
     if (!r) return r;
   }
   return {};
@@ -130,10 +130,10 @@ std::string pick_ldconfig(const NodeSpec& spec) {
 // builds the cache and the SONAME links.
 Result<void> make_ld_cache(const NodeSpec& spec, const NodeFacts& node) {
   const std::string conf = node.root + "/etc/ld.so.conf";
-  if (auto r = write_file(conf, "include /etc/ld.so.conf.d/*.conf\n"); !r) return r;
-  if (auto r = write_file(conf + ".d/nvidia.conf", std::string(lib_dir) + "\n"); !r) return r;
+  if (auto r = write_new_file(conf, "include /etc/ld.so.conf.d/*.conf\n"); !r) return r;
+  if (auto r = write_new_file(conf + ".d/nvidia.conf", std::string(lib_dir) + "\n"); !r) return r;
   if (node.features.compat32) {
-    auto r = write_file(conf + ".d/i386-linux-gnu.conf", "# Multiarch support\n" + std::string(lib32_dir) + "\n");
+    auto r = write_new_file(conf + ".d/i386-linux-gnu.conf", "# Multiarch support\n" + std::string(lib32_dir) + "\n");
     if (!r) return r;
   }
   return with_context(os::run_program({pick_ldconfig(spec), "-r", node.root}), "build `" + node.root + "/etc/ld.so.cache`");
@@ -156,7 +156,7 @@ NodeReport make_report(const NodeFacts& node, std::vector<std::string> libraries
 
 Result<NodeReport> build(const NodeSpec& spec, const NodeFacts& node) {
   if (auto r = prepare_root(node.root, spec.force); !r) return fail(std::move(r.error()));
-  if (auto r = write_file(node.root + "/mock-driver.json", node_json(node)); !r) return fail(std::move(r.error()));
+  if (auto r = write_new_file(node.root + "/mock-driver.json", node_json(node)); !r) return fail(std::move(r.error()));
   if (auto r = make_dirs(node.root + "/dev"); !r) return fail(std::move(r.error()));
   if (auto r = write_layout(node, plan_layout(node)); !r) return fail(std::move(r.error()));
   if (auto r = write_proc(node); !r) return fail(std::move(r.error()));
@@ -164,7 +164,7 @@ Result<NodeReport> build(const NodeSpec& spec, const NodeFacts& node) {
   NVRUNC_TRY(libraries32, detail::write_compat32_libraries(node));
   if (auto r = write_binaries(node); !r) return fail(std::move(r.error()));
   if (auto r = make_ld_cache(spec, node); !r) return fail(std::move(r.error()));
-  if (auto r = write_file(node.root + "/config.toml", config_toml(node)); !r) return fail(std::move(r.error()));
+  if (auto r = write_new_file(node.root + "/config.toml", config_toml(node)); !r) return fail(std::move(r.error()));
   return make_report(node, std::move(libraries), std::move(libraries32));
 }
 

@@ -3,7 +3,7 @@
 // images made by elf32.cpp). SONAMEs are patched in and read back.
 #include "node_libraries.hpp"
 
-#include "node_os.hpp"
+#include "nvrunc/os/build.hpp"
 #include "nvrunc/mock/assets.hpp"
 #include "nvrunc/mock/elf32.hpp"
 
@@ -20,8 +20,8 @@ Result<void> write_library(const NodeFacts& node, const LibraryFile& lib, const 
   if (check != lib.soname)
     return fail(Errc::internal, "patch soname of `" + lib.file + "`: reads back as `" + check + "`");
   const std::string dir = node.root + lib.dir;
-  if (auto r = write_file(dir + "/" + lib.file, image, 0755); !r) return r;
-  if (dev_link && !lib.prefix.empty()) return make_symlink(lib.soname, dir + "/" + lib.prefix);
+  if (auto r = os::write_new_file(dir + "/" + lib.file, image, 0755); !r) return r;
+  if (dev_link && !lib.prefix.empty()) return os::make_symlink(lib.soname, dir + "/" + lib.prefix);
   return {};
 }
 

@@ -1,4 +1,4 @@
-#include "node_os.hpp"
+#include "nvrunc/os/build.hpp"
 
 #include <fcntl.h>
 #include <grp.h>
@@ -16,7 +16,7 @@
 #include "nvrunc/os/file.hpp"
 #include "nvrunc/os/unique_fd.hpp"
 
-namespace nvrunc::mock::detail {
+namespace nvrunc::os {
 
 namespace fs = std::filesystem;
 
@@ -33,7 +33,7 @@ Result<void> bind_socket(const std::string& address, const std::string& path) {
   if (address.size() >= sizeof sa.sun_path)
     return fail(Errc::invalid_argument, "create socket `" + path + "`: path too long");
   std::copy(address.begin(), address.end(), sa.sun_path);
-  os::UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
   if (!fd.valid()) return fail_errno("create socket `" + path + "`");
   if (::bind(fd.get(), reinterpret_cast<const sockaddr*>(&sa), sizeof sa) != 0)
     return fail_errno("bind socket `" + path + "`");
@@ -49,11 +49,11 @@ Result<void> make_dirs(const std::string& path) {
   return {};
 }
 
-Result<void> write_file(const std::string& path, std::string_view content, mode_t mode) {
+Result<void> write_new_file(const std::string& path, std::string_view content, mode_t mode) {
   if (auto made = make_parent(path); !made) return made;
-  os::WriteOptions options;
+  WriteOptions options;
   options.mode = mode;
-  return os::write_file_atomic(path, content, options);
+  return write_file_atomic(path, content, options);
 }
 
 Result<void> make_symlink(const std::string& target, const std::string& link) {
@@ -65,7 +65,7 @@ Result<void> make_symlink(const std::string& target, const std::string& link) {
 
 Result<void> make_char_node(const std::string& path, unsigned major, unsigned minor, mode_t mode, gid_t gid) {
   if (auto made = make_parent(path); !made) return made;
-  if (auto made = os::make_char_device(path, major, minor, mode); !made) return made;
+  if (auto made = make_char_device(path, major, minor, mode); !made) return made;
   if (gid != 0 && ::chown(path.c_str(), 0, gid) != 0) return fail_errno("chown `" + path + "`");
   return {};
 }
@@ -77,7 +77,7 @@ Result<void> make_socket_file(const std::string& path, mode_t mode) {
   if (path.size() < sizeof(sockaddr_un::sun_path)) {
     if (auto bound = bind_socket(path, path); !bound) return bound;
   } else {
-    os::UniqueFd dirfd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    UniqueFd dirfd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!dirfd.valid()) return fail_errno("open `" + dir + "`");
     auto bound = bind_socket("/proc/self/fd/" + std::to_string(dirfd.get()) + "/" + name, path);
     if (!bound) return bound;
@@ -94,4 +94,4 @@ std::optional<unsigned> host_group(const char* name) {
   return unsigned(found->gr_gid);
 }
 
-} // namespace nvrunc::mock::detail
+} // namespace nvrunc::os

@@ -43,7 +43,10 @@ make_bundle "$B" '
   echo "\$ nvidia-smi"; nvidia-smi
   echo "\$ nvrunc-probe libs"; nvrunc-probe libs
   echo "\$ nvrunc-probe open /dev/nvidia'"$GPU"'"; nvrunc-probe open /dev/nvidia'"$GPU"'
-  echo "\$ cat /etc/ld.so.conf.d/00-nvrunc.conf"; cat /etc/ld.so.conf.d/00-nvrunc.conf' "NVIDIA_VISIBLE_DEVICES=$GPU"
+  echo "\$ cat /etc/ld.so.conf.d/00-nvrunc.conf"; cat /etc/ld.so.conf.d/00-nvrunc.conf
+  echo "\$ grep ModifyDeviceFiles /proc/driver/nvidia/params"; grep ModifyDeviceFiles /proc/driver/nvidia/params
+  echo "\$ echo > /proc/driver/nvidia/params"; (echo x > /proc/driver/nvidia/params) 2>&1' \
+  "NVIDIA_VISIBLE_DEVICES=$GPU" "NVIDIA_REQUIRE_CUDA=cuda>=12.0 brand=tesla"
 [[ -n $smi ]] && add_libs_for "$B/rootfs" "${smi}"
 "$NVRUNC_CTL" explain --bundle "$B" >"$SCRATCH/explain.txt" 2>&1
 check_eq "explain exits 0" 0 "$?"
@@ -63,6 +66,9 @@ check_contains "probe: libnvidia-ml.so.1 loaded by SONAME" "$out" "nvml.loaded="
 check_contains "probe: nvmlDeviceGetCount = 1" "$out" "nvml.count=1"
 check_contains "probe: cuDeviceGetCount = 1" "$out" "cuda.count=1"
 check_contains "probe: the GPU node opens" "$out" "/dev/nvidia$GPU: ok"
+check_contains "the driver cannot change device nodes (params masked)" "$out" "ModifyDeviceFiles: 0"
+check_contains "the masked params file is read-only" "$out" "Read-only file system"
+check_contains "cuda>=12.0 was checked through NVML and met" "$(cat "$SCRATCH/explain.txt")" "(met)"
 printf '   wall time of `nvrunc run` (create+start+process+delete): %.3f s\n' "$(echo "$end - $start" | bc 2>/dev/null || python3 -c "print($end-$start)")"
 
 echo "== a container that asks for nothing is left alone"
@@ -72,6 +78,18 @@ cp "$P/config.json" "$SCRATCH/plain.json"
 out=$("$NVRUNC" --root "$RUNC_ROOT" run -b "$P" plain 2>&1)
 check_eq "no NVIDIA node inside" 0 "$out"
 check "config.json byte for byte unchanged" cmp -s "$SCRATCH/plain.json" "$P/config.json"
+
+echo "== requirements and capabilities through the real NVML"
+make_bundle "$P" true NVIDIA_VISIBLE_DEVICES=0 "NVIDIA_REQUIRE_CUDA=cuda>=99.0"
+err=$("$NVRUNC" --root "$RUNC_ROOT" run -b "$P" req 2>&1)
+check_contains "an unmet cuda>= names the real CUDA version" "$err" "unsatisfied condition \`cuda>=99.0\`"
+echo "   $err"
+check_contains "info reports the CUDA version from NVML" "$(cat "$SCRATCH/info.txt")" "cuda version:"
+grep -E "cuda version|arch" "$SCRATCH/info.txt" | head -3 | sed 's/^/   /'
+make_bundle "$P" "ls /usr/lib/x86_64-linux-gnu | grep -E 'nvcuvid|encode|vdpau' | sort" NVIDIA_VISIBLE_DEVICES=0 NVIDIA_DRIVER_CAPABILITIES=video
+out=$("$NVRUNC" --root "$RUNC_ROOT" run -b "$P" video 2>&1)
+check_contains "video brings the encoder library" "$out" "libnvidia-encode.so"
+echo "$out" | sed 's/^/   | /'
 
 echo "== an unknown GPU is refused"
 make_bundle "$P" true NVIDIA_VISIBLE_DEVICES=99

@@ -7,7 +7,7 @@ namespace nvrunc::plan::detail {
 
 // Control nodes, GPU nodes, MIG capabilities, DRM nodes and feature nodes of a plan.
 Result<std::vector<edits::DeviceNode>> plan_nodes(const request::Request& req, const discover::Inventory& inv,
-                                                  const Plan& plan);
+                                                  const Plan& plan, const Options& options);
 
 // Bind mounts of libraries, binaries, IPC, firmware and graphics files, and the hook.
 void plan_files(const request::Request& req, const discover::Inventory& inv, const Plan& plan, const Target& target,

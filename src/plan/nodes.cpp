@@ -7,16 +7,24 @@ namespace {
 
 using discover::DeviceNode;
 
+// "/" + "/dev/nvidia0" -> "/dev/nvidia0"; "/mock/" + "/dev/nvidia0" -> "/mock/dev/nvidia0".
+std::string under(const std::string& root, const std::string& path) {
+  std::string r = root;
+  while (!r.empty() && r.back() == '/') r.pop_back();
+  return r + path;
+}
+
 class NodeList {
 public:
-  explicit NodeList(std::vector<edits::DeviceNode>& out) : m_out(out) {}
+  NodeList(std::vector<edits::DeviceNode>& out, std::string dev_root) : m_out(out), m_dev_root(std::move(dev_root)) {}
 
   Result<void> add(const DeviceNode& node, const std::string& reason) {
     if (!node.problem.empty()) return fail(Errc::driver_missing, node.problem);
     for (const auto& e : m_out)
       if (e.path == node.path) return {}; // a GI capability shared by several MIG devices
     edits::DeviceNode e;
-    e.path = e.host_path = node.path;
+    e.path = node.path;
+    e.host_path = under(m_dev_root, node.path);
     e.type = node.type;
     e.major = node.major;
     e.minor = node.minor;
@@ -33,6 +41,7 @@ public:
 
 private:
   std::vector<edits::DeviceNode>& m_out;
+  std::string m_dev_root;
 };
 
 std::string gpu_label(const discover::Gpu& g) { return "GPU " + std::to_string(g.index) + " " + g.uuid; }
@@ -71,9 +80,9 @@ Result<void> feature_nodes(const request::Request& req, const discover::Inventor
 } // namespace
 
 Result<std::vector<edits::DeviceNode>> plan_nodes(const request::Request& req, const discover::Inventory& inv,
-                                                  const Plan& plan) {
+                                                  const Plan& plan, const Options& options) {
   std::vector<edits::DeviceNode> out;
-  NodeList nodes(out);
+  NodeList nodes(out, options.dev_root);
   if (auto r = nodes.add(inv.nvidiactl, "driver control node (every GPU container)"); !r) return fail(std::move(r.error()));
   if (library_capabilities(req.capabilities).has(Capability::compute)) {
     if (auto r = nodes.add(inv.uvm, "unified memory (capability compute)"); !r) return fail(std::move(r.error()));

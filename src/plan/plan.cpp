@@ -70,7 +70,7 @@ Result<Plan> make_plan(const request::Request& req, const discover::Inventory& i
   plan.mig = std::move(selection.mig);
   if (!req.requirements_disabled)
     if (auto r = require::check(req.requirements, requirement_facts(inv, plan, nvml)); !r) return fail(std::move(r.error()));
-  NVRUNC_TRY(nodes, detail::plan_nodes(req, inv, plan));
+  NVRUNC_TRY(nodes, detail::plan_nodes(req, inv, plan, options));
   plan.edits.device_nodes = std::move(nodes);
   detail::plan_files(req, inv, plan, target, options, plan.edits);
   return plan;

@@ -18,6 +18,7 @@ plan::Options plan_options(const config::Config& config) {
   plan::Options options;
   options.hook_path = hook_path(config);
   options.ldconfig_path = config.ldconfig.substr(1); // "@/sbin/ldconfig" -> "/sbin/ldconfig"
+  options.dev_root = config.effective_dev_root();
   return options;
 }
 

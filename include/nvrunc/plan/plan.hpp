@@ -37,6 +37,7 @@ struct Target {
 struct Options {
   std::string hook_path;                        // absolute path of nvrunc-hook on the host
   std::string ldconfig_path = "/sbin/ldconfig"; // the host ldconfig the hook runs
+  std::string dev_root = "/";                   // where device nodes are on the host (their hostPath)
 };
 
 struct MigSelection {

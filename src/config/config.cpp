@@ -141,9 +141,68 @@ Result<void> check_unknown_nvrunc_keys(const toml::table& root, std::string_view
   return {};
 }
 
+// toml++ 3.3 (Debian 12) reaches __builtin_unreachable() on some non-ASCII characters where it
+// expects whitespace (marzer/tomlplusplus#190, fixed upstream after 3.4). TOML allows non-ASCII
+// only in comments and strings, so anything else is refused here before toml++ sees it; so is a
+// non-ASCII character after a line-ending backslash in a """ string (the other path to the bug).
+Result<void> refuse_misplaced_non_ascii(std::string_view text, std::string_view name) {
+  size_t line = 1, column = 1;
+  const auto refuse = [&] {
+    return fail(Errc::bad_config, "parse `" + std::string(name) + "` at line " + std::to_string(line) + ", column " +
+                                      std::to_string(column) + ": non-ASCII character outside a string or comment");
+  };
+  const auto non_ascii = [](char c) { return static_cast<unsigned char>(c) >= 0x80; };
+  const auto at = [&](size_t i, std::string_view s) { return text.substr(i, s.size()) == s; };
+  enum class In { code, comment, basic, literal, ml_basic, ml_literal } in = In::code;
+  size_t i = 0;
+  // Moves past n bytes, counting lines.
+  const auto advance = [&](size_t n) {
+    for (; n > 0 && i < text.size(); --n, ++i) text[i] == '\n' ? (++line, column = 1) : ++column;
+  };
+  while (i < text.size()) {
+    const char c = text[i];
+    switch (in) {
+    case In::code:
+      if (non_ascii(c)) return refuse();
+      if (c == '#') in = In::comment;
+      else if (at(i, R"(""")")) in = In::ml_basic, advance(2);
+      else if (at(i, "'''")) in = In::ml_literal, advance(2);
+      else if (c == '"') in = In::basic;
+      else if (c == '\'') in = In::literal;
+      break;
+    case In::comment:
+      if (c == '\n') in = In::code;
+      break;
+    case In::basic:
+      if (c == '\\') advance(1);
+      else if (c == '"' || c == '\n') in = In::code;
+      break;
+    case In::literal:
+      if (c == '\'' || c == '\n') in = In::code;
+      break;
+    case In::ml_basic:
+      if (c == '\\') {
+        advance(1);
+        if (i < text.size() && (text[i] == ' ' || text[i] == '\t' || text[i] == '\r' || text[i] == '\n')) {
+          while (i < text.size() && (text[i] == ' ' || text[i] == '\t' || text[i] == '\r' || text[i] == '\n')) advance(1);
+          if (i < text.size() && non_ascii(text[i])) return refuse();
+          continue;
+        }
+      } else if (at(i, R"(""")")) in = In::code, advance(2);
+      break;
+    case In::ml_literal:
+      if (at(i, "'''")) in = In::code, advance(2);
+      break;
+    }
+    advance(1);
+  }
+  return {};
+}
+
 } // namespace
 
 Result<Config> parse(std::string_view toml_text, std::string_view name) {
+  if (auto r = refuse_misplaced_non_ascii(toml_text, name); !r) return fail(std::move(r.error()));
   toml::table root;
   try {
     root = toml::parse(toml_text, name);

@@ -35,11 +35,14 @@ Result<void> apply_env(Json& spec, const std::vector<std::string>& env) {
   NVRUNC_TRY(process, ensure(spec, "process", Json::value_t::object, "process"));
   NVRUNC_TRY(list, ensure(*process, "env", Json::value_t::array, "process.env"));
   for (const auto& kv : env) {
-    const auto eq = kv.find('=');
-    const std::string key = eq == std::string::npos ? kv + "=" : kv.substr(0, eq + 1);
+    // An entry is the same variable when it is `KEY` or starts with `KEY=` (an edit may lack `=`).
+    const std::string key = kv.substr(0, kv.find('='));
+    const auto same_variable = [&](const std::string& e) {
+      return e.starts_with(key) && (e.size() == key.size() || e[key.size()] == '=');
+    };
     bool replaced = false;
     for (auto& e : *list)
-      if (e.is_string() && e.get<std::string>().rfind(key, 0) == 0) e = kv, replaced = true;
+      if (e.is_string() && same_variable(e.get<std::string>())) e = kv, replaced = true;
     if (!replaced) list->push_back(kv);
   }
   return {};
@@ -67,14 +70,22 @@ Json allow_rule(const DeviceNode& d) {
   return r;
 }
 
-// Appends `rule` unless it already takes effect: present after the last deny rule.
-void add_allow_rule(Json& rules, const Json& rule) {
+// Appends `rule` unless it already takes effect: present after the last deny rule. A rule whose
+// `allow` is not a boolean is refused, as runc refuses it.
+Result<void> add_allow_rule(Json& rules, const Json& rule) {
   size_t last_deny = 0;
-  for (size_t i = 0; i < rules.size(); ++i)
-    if (rules[i].is_object() && rules[i].value("allow", true) == false) last_deny = i + 1;
+  for (size_t i = 0; i < rules.size(); ++i) {
+    if (!rules[i].is_object()) continue;
+    auto allow = rules[i].find("allow");
+    if (allow == rules[i].end()) continue;
+    if (!allow->is_boolean())
+      return fail(Errc::bad_spec, "`linux.resources.devices[" + std::to_string(i) + "].allow`: expected a boolean");
+    if (!allow->get<bool>()) last_deny = i + 1;
+  }
   for (size_t i = last_deny; i < rules.size(); ++i)
-    if (rules[i] == rule) return;
+    if (rules[i] == rule) return {};
   rules.push_back(rule);
+  return {};
 }
 
 Result<void> apply_devices(Json& spec, const std::vector<DeviceNode>& nodes) {
@@ -88,7 +99,8 @@ Result<void> apply_devices(Json& spec, const std::vector<DeviceNode>& nodes) {
   Json& devices = (*linux_)["devices"];
   for (const auto& d : nodes) {
     upsert(devices, "path", d.path, device_entry(d));
-    if (d.permissions != "none") add_allow_rule(*rules, allow_rule(d));
+    if (d.permissions != "none")
+      if (auto r = add_allow_rule(*rules, allow_rule(d)); !r) return r;
   }
   return {};
 }

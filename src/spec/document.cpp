@@ -39,6 +39,9 @@ Result<Json> parse(std::string_view text, std::string_view name) {
     return Json::parse(text.begin(), text.end());
   } catch (const nlohmann::json::parse_error& e) {
     return fail(Errc::bad_spec, "parse `" + std::string(name) + "`: invalid JSON at byte " + std::to_string(e.byte));
+  } catch (const nlohmann::json::exception&) {
+    // out_of_range 406: a number beyond a double's range (`1e400`).
+    return fail(Errc::bad_spec, "parse `" + std::string(name) + "`: invalid JSON: a number is out of range");
   }
 }
 

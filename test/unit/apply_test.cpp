@@ -131,3 +131,24 @@ TEST_CASE("apply: additional gids are added once, 0 never", "[apply]") {
   REQUIRE(edits::apply(empty, zero));
   CHECK_FALSE(empty["process"].contains("user"));
 }
+
+// Found by fuzz_apply (test/fuzz/regressions/apply/).
+TEST_CASE("apply: an env edit without '=' is applied once", "[apply][regression]") {
+  auto spec = *spec::parse(R"({"process":{"env":["PATH=/bin","V=old","VX=1"]}})", "t");
+  edits::ContainerEdits e;
+  e.env = {"V", "W"};
+  REQUIRE(edits::apply(spec, e));
+  REQUIRE(edits::apply(spec, e));
+  CHECK(spec["process"]["env"] == spec::Json::array({"PATH=/bin", "V", "VX=1", "W"}));
+  e.env = {"V=new"};
+  REQUIRE(edits::apply(spec, e));
+  CHECK(spec["process"]["env"] == spec::Json::array({"PATH=/bin", "V=new", "VX=1", "W"}));
+}
+
+TEST_CASE("apply: a device rule whose allow is not a boolean is an error, not an exception", "[apply][regression]") {
+  auto spec = *spec::parse(R"({"linux":{"resources":{"devices":[{"allow":"false","access":"rwm"}]}}})", "t");
+  auto r = edits::apply(spec, sample_edits());
+  REQUIRE_FALSE(r);
+  CHECK(r.error().code() == Errc::bad_spec);
+  CHECK(r.error().what().find("linux.resources.devices[0].allow") != std::string::npos);
+}

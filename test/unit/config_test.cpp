@@ -163,3 +163,25 @@ TEST_CASE("config: the shipped config/config.toml documents the true defaults", 
     CHECK(c->log_file == d.log_file);
   }
 }
+
+// Found by fuzz_config (test/fuzz/regressions/config/): toml++ 3.3 reaches __builtin_unreachable()
+// on non-ASCII characters where it expects whitespace. Refused before toml++ sees them; non-ASCII
+// text in strings and comments stays fine.
+TEST_CASE("config: non-ASCII outside strings and comments is refused, inside them accepted", "[config][regression]") {
+  for (const char* text : {"\xd0\x93", "log-level = \"info\" \xc2\xa9 2024\n",
+                           "s = \"\"\"\\\n\xc2\xa7\"\"\"\n", "[nvrunc]\n\xe2\xb5\xae = 1\n"}) {
+    INFO(text);
+    auto c = config::parse(text, "/etc/nvrunc/config.toml");
+    REQUIRE_FALSE(c);
+    CHECK(c.error().code() == Errc::bad_config);
+    CHECK(c.error().what().find("non-ASCII character outside a string or comment") != std::string::npos);
+  }
+  auto c = config::parse("# Grüße, © 2024\n[nvidia-container-runtime]\nlog-level = \"info\" # ©\n"
+                         "[nvidia-container-cli]\nuser = 'Ünïcode'\nroot = \"\"\"\n/\"\"\"\nenvironment = []\n",
+                         "c.toml");
+  REQUIRE(c);
+  CHECK(c->source == "c.toml");
+  auto bad = config::parse("log-level = 1 # ok\nx = \xc2\xa9", "c.toml");
+  REQUIRE_FALSE(bad);
+  CHECK(bad.error().what().find("line 2, column 5") != std::string::npos);
+}

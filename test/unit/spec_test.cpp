@@ -84,6 +84,15 @@ TEST_CASE("spec: load errors", "[spec]") {
   CHECK(not_object.error().code() == Errc::bad_spec);
 }
 
+// Found by fuzz_spec (test/fuzz/regressions/spec/number-overflow): nlohmann throws out_of_range,
+// not parse_error, for a number beyond a double's range.
+TEST_CASE("spec: a number out of range is bad_spec, not an exception", "[spec][regression]") {
+  auto r = spec::parse(R"({"ociVersion":"1.0.2","x":1e400})", "config.json");
+  REQUIRE_FALSE(r);
+  CHECK(r.error().code() == Errc::bad_spec);
+  CHECK(r.error().what() == "parse `config.json`: invalid JSON: a number is out of range");
+}
+
 TEST_CASE("spec views read what they need and never throw", "[spec]") {
   auto json = spec::parse(R"({
     "process": {"env": ["A=1", "NVIDIA_VISIBLE_DEVICES=0", 7, "NVIDIA_VISIBLE_DEVICES=1", "EMPTY="],

@@ -7,10 +7,10 @@ set -euo pipefail
 
 build_pkgs=(cmake g++ make pkg-config libc-bin binutils
   nlohmann-json3-dev libcap-dev libseccomp-dev libcli11-dev libfmt-dev
-  catch2 libtomlplusplus-dev libexpected-dev)
+  catch2 libtomlplusplus-dev libexpected-dev libyaml-cpp-dev)
 demo_pkgs=(runc busybox-static jq)
 test_pkgs=(runc crun containerd podman busybox-static jq python3 python3-jsonschema
-  python3-yaml python3-grpcio python3-grpc-tools uidmap)
+  python3-yaml python3-grpcio python3-grpc-tools uidmap clang libclang-rt-dev time)
 
 want=("${build_pkgs[@]}")
 case "${1:-}" in

@@ -28,13 +28,9 @@ int run_info(const InfoOptions& o) {
   }
   // The operator's tool may load NVML (for the CUDA version and MIG UUIDs); the runtime does so
   // only when a request needs it.
-  std::optional<discover::NvmlFacts> nvml;
-  for (const auto& lib : inv->libraries)
-    if (lib.prefix == "libnvidia-ml.so") {
-      auto facts = discover::query_nvml(lib.host_path);
-      if (facts) nvml = std::move(*facts);
-      else inv->warnings.push_back("NVML: " + facts.error().what());
-    }
+  std::string problem;
+  auto nvml = runtime::load_nvml(*inv, &problem);
+  if (!problem.empty()) inv->warnings.push_back("NVML: " + problem);
   const auto* n = nvml ? &*nvml : nullptr;
   const std::string text = o.json ? inventory_json(*inv, n, *config).dump(2) + "\n" : inventory_text(*inv, n, *config);
   return emit(text, o.output, "info");

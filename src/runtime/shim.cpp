@@ -22,15 +22,15 @@ plan::Options plan_options(const config::Config& config) {
   return options;
 }
 
-// NVML, only when the request needs what procfs cannot tell (MIG ids, requirements).
+// NVML, only when the request needs what procfs cannot tell (MIG ids, requirements). A node
+// without libnvidia-ml gives unknown facts, as the toolkit treats them; one whose NVML fails
+// refuses the container (fail closed).
 Result<std::optional<discover::NvmlFacts>> nvml_facts(const request::Request& req, const discover::Inventory& inv) {
   if (!plan::needs_nvml(req) || !inv.driver_loaded()) return std::optional<discover::NvmlFacts>();
-  for (const auto& lib : inv.libraries)
-    if (lib.prefix == "libnvidia-ml.so") {
-      NVRUNC_TRY(facts, discover::query_nvml(lib.host_path));
-      return std::optional<discover::NvmlFacts>(std::move(facts));
-    }
-  return std::optional<discover::NvmlFacts>(); // no NVML here: unknown facts, as the toolkit treats them
+  std::string problem;
+  auto facts = load_nvml(inv, &problem);
+  if (!problem.empty()) return fail(Errc::driver_missing, problem);
+  return facts;
 }
 
 log::Logger make_logger(const runc_args::Invocation& inv, const config::Config* config) {
@@ -95,6 +95,17 @@ discover::DiscoverOptions discover_options(const config::Config& config) {
   o.binary_search_paths = config.binary_search_paths;
   if (const char* mps = std::getenv("CUDA_MPS_PIPE_DIRECTORY"); mps && *mps == '/') o.mps_pipe_directory = mps;
   return o;
+}
+
+std::optional<discover::NvmlFacts> load_nvml(const discover::Inventory& inv, std::string* problem) {
+  for (const auto& lib : inv.libraries)
+    if (lib.prefix == "libnvidia-ml.so") {
+      auto facts = discover::query_nvml(lib.host_path);
+      if (facts) return std::move(*facts);
+      if (problem) *problem = facts.error().what();
+      return std::nullopt;
+    }
+  return std::nullopt;
 }
 
 Result<BundlePlan> plan_bundle(const std::string& bundle, const config::Config& config) {

@@ -44,6 +44,9 @@ Result<plan::Target> inspect_rootfs(const spec::Json& spec, const std::string& b
 discover::HostRoots host_roots(const config::Config& config);
 discover::DiscoverOptions discover_options(const config::Config& config);
 
+// NVML facts from the node's libnvidia-ml, or nullopt when it has none or it cannot be used.
+std::optional<discover::NvmlFacts> load_nvml(const discover::Inventory& inventory, std::string* problem = nullptr);
+
 // nvrunc-hook: the configured path, else next to the running binary, else /usr/bin/nvrunc-hook.
 std::string hook_path(const config::Config& config);
 

@@ -10,5 +10,8 @@ namespace nvrunc::ctl {
 void register_mock_driver(CLI::App& app, int& exit_code);
 void register_info(CLI::App& app, int& exit_code);
 void register_explain(CLI::App& app, int& exit_code);
+void register_cdi(CLI::App& app, int& exit_code);
+void register_runtime(CLI::App& app, int& exit_code);
+void register_doctor(CLI::App& app, int& exit_code);
 
 } // namespace nvrunc::ctl

@@ -15,6 +15,9 @@ int main(int argc, char** argv) {
   nvrunc::ctl::register_mock_driver(app, exit_code);
   nvrunc::ctl::register_info(app, exit_code);
   nvrunc::ctl::register_explain(app, exit_code);
+  nvrunc::ctl::register_cdi(app, exit_code);
+  nvrunc::ctl::register_runtime(app, exit_code);
+  nvrunc::ctl::register_doctor(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

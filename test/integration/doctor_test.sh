@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# nvrunc-ctl doctor on a 2-GPU simulated node: ready when everything is in place (the test container
+# really runs through nvrunc and runc), and a failing row with its fix for each thing broken.
+source "$(dirname "$0")/lib.sh"
+need_root
+need_tool runc
+need_tool busybox
+scratch_init
+make_node "$SCRATCH/node" 2 || exit 1
+NODE=$SCRATCH/node
+UUID0=$(uuid_of "$NODE" 0)
+CONFIG=$SCRATCH/containerd.toml
+"$NVRUNC_CTL" runtime configure --runtime containerd --config "$CONFIG" --binary "$NVRUNC" >/dev/null 2>&1 ||
+  fail "runtime configure for the doctor's containerd config"
+
+doctor() { "$NVRUNC_CTL" doctor --binary "$NVRUNC" --engine containerd --containerd-config "$CONFIG" "$@" 2>&1; }
+# row OUTPUT CHECK: the status column of a check's row
+row() { awk -v c="$2" 'index($0, "  " c "  ") == 1 { sub("^  " c " *", ""); print $1; exit }' <<<"$1"; }
+
+echo "== a configured simulated node is ready"
+out=$(doctor)
+rc=$?
+echo "$out" | sed 's/^/    | /'
+check_eq "exit status" 0 "$rc"
+check_eq "configuration" pass "$(row "$out" configuration)"
+check_eq "driver" pass "$(row "$out" driver)"
+check_eq "device nodes" pass "$(row "$out" "device nodes")"
+check_eq "low-level runtime" pass "$(row "$out" "low-level runtime")"
+check_eq "containerd handler" pass "$(row "$out" containerd)"
+check_eq "test container" pass "$(row "$out" "test container")"
+check_contains "the container listed GPU 0" "$out" "nvidia-smi listed $UUID0"
+check_eq "the node has no /dev/char links yet: warning" warn "$(row "$out" "/dev/char links")"
+check_contains "with the fix" "$out" "fix: nvrunc-ctl doctor --fix"
+check_eq "env requests from unprivileged containers: warning" warn "$(row "$out" "request policy")"
+check_contains "ready" "$out" "node ready: yes"
+
+echo "== --fix creates the /dev/char links as udev would"
+out=$(doctor --fix --no-container)
+check_contains "links created" "$out" "$NODE/dev/char/195:0 -> ../nvidia0"
+check_eq "195:1 -> ../nvidia1" ../nvidia1 "$(readlink "$NODE/dev/char/195:1")"
+check_eq "195:255 -> ../nvidiactl" ../nvidiactl "$(readlink "$NODE/dev/char/195:255")"
+out=$(doctor --no-container)
+check_eq "then the row passes" pass "$(row "$out" "/dev/char links")"
+check_eq "--no-container skips the container" skip "$(row "$out" "test container")"
+
+echo "== --json"
+out=$("$NVRUNC_CTL" doctor --binary "$NVRUNC" --engine containerd --containerd-config "$CONFIG" --no-container --json 2>/dev/null)
+json_ok() { jq -e "$1" <<<"$2" >/dev/null; }
+check "ready is true" json_ok '.ready == true' "$out"
+check "every check has a status" json_ok '[.checks[].status] | all(. == "pass" or . == "warn" or . == "skip")' "$out"
+check "and a fix for each warning" json_ok '[.checks[] | select(.status == "warn") | .fix != ""] | all' "$out"
+
+echo "== engine rows that fail, each with its fix"
+: >"$SCRATCH/empty.toml"
+out=$(doctor --no-container --containerd-config "$SCRATCH/empty.toml")
+rc=$?
+check_eq "no handler: exit status 1" 1 "$rc"
+check_eq "no handler: containerd fails" FAIL "$(row "$out" containerd)"
+check_contains "no handler: the fix is runtime configure" "$out" \
+  "fix: nvrunc-ctl runtime configure --runtime containerd --config $SCRATCH/empty.toml"
+check_contains "not ready" "$out" "node ready: no"
+"$NVRUNC_CTL" runtime configure --runtime containerd --config "$SCRATCH/gone.toml" --binary /nonexistent/nvrunc \
+  >/dev/null 2>&1
+out=$(doctor --no-container --containerd-config "$SCRATCH/gone.toml")
+check_eq "a handler running a missing binary fails" FAIL "$(row "$out" containerd)"
+check_contains "and says so" "$out" "runs /nonexistent/nvrunc"
+printf 'version = 2\ndisabled_plugins = ["io.containerd.grpc.v1.cri"]\n' >"$SCRATCH/disabled.toml"
+out=$(doctor --no-container --containerd-config "$SCRATCH/disabled.toml")
+check_eq "CRI plugin disabled fails" FAIL "$(row "$out" containerd)"
+check_contains "and says so" "$out" "the CRI plugin is disabled"
+
+echo "== node rows that fail"
+base=$(cat "$NODE/config.toml")
+printf '%s\n[nvidia-container-runtime]\nruntimes = ["/nonexistent/runc"]\n' "$base" >"$SCRATCH/no-runc.toml"
+out=$(NVRUNC_CONFIG=$SCRATCH/no-runc.toml doctor)
+rc=$?
+check_eq "no low-level runtime: exit status 1" 1 "$rc"
+check_eq "no low-level runtime fails" FAIL "$(row "$out" "low-level runtime")"
+check_contains "with a fix" "$out" "fix: apt install runc"
+mkdir -p "$SCRATCH/no-driver-proc"
+sed "s|^proc-root = .*|proc-root = \"$SCRATCH/no-driver-proc\"|" "$NODE/config.toml" >"$SCRATCH/no-driver.toml"
+out=$(NVRUNC_CONFIG=$SCRATCH/no-driver.toml doctor)
+check_eq "no driver fails" FAIL "$(row "$out" driver)"
+check_contains "with a fix" "$out" "fix: install the NVIDIA driver"
+check_eq "no driver: the container is skipped" skip "$(row "$out" "test container")"
+printf '%s\nhook-path = "/nonexistent/nvrunc-hook"\n' "$base" >"$SCRATCH/no-hook.toml"
+out=$(NVRUNC_CONFIG=$SCRATCH/no-hook.toml doctor)
+check_eq "a missing hook fails the binaries row" FAIL "$(row "$out" "nvrunc binaries")"
+check_eq "and the test container" FAIL "$(row "$out" "test container")"
+check_contains "which keeps its bundle for explain" "$out" "fix: nvrunc-ctl explain --bundle /tmp/nvrunc-doctor-"
+kept=$(grep -o '/tmp/nvrunc-doctor-[A-Za-z0-9]*/bundle' <<<"$out" | head -1)
+[[ -n $kept ]] && rm -rf "$(dirname "$kept")"
+printf '%s\naccept-nvidia-visible-devices-envvar-when-unprivileged = false\naccept-nvidia-visible-devices-as-volume-mounts = true\n' \
+  "$(sed -n '/^\[nvrunc\]/,$!p' "$NODE/config.toml")" >"$SCRATCH/policy.toml"
+sed -n '/^\[nvrunc\]/,$p' "$NODE/config.toml" >>"$SCRATCH/policy.toml"
+out=$(NVRUNC_CONFIG=$SCRATCH/policy.toml doctor --no-container)
+check_eq "the cluster policy passes" pass "$(row "$out" "request policy")"
+printf '[nvrunc\n' >"$SCRATCH/broken.toml"
+out=$(NVRUNC_CONFIG=$SCRATCH/broken.toml doctor)
+rc=$?
+check_eq "a broken config: exit status 1" 1 "$rc"
+check_eq "a broken config fails" FAIL "$(row "$out" configuration)"
+
+finish

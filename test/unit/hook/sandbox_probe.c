@@ -6,9 +6,11 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <signal.h>
 #include <unistd.h>
 
 extern char** environ;
@@ -43,6 +45,34 @@ static int report_fds(void) {
   return 0;
 }
 
+static void print_limit(const char* name, int resource) {
+  struct rlimit rl;
+  if (getrlimit(resource, &rl) != 0) {
+    printf("%s=error\n", name);
+    return;
+  }
+  printf("%s=%llu/%llu\n", name, (unsigned long long)rl.rlim_cur, (unsigned long long)rl.rlim_max);
+}
+
+static int report_limits(void) {
+  print_limit("cpu", RLIMIT_CPU);
+  print_limit("as", RLIMIT_AS);
+  print_limit("nofile", RLIMIT_NOFILE);
+  print_limit("fsize", RLIMIT_FSIZE);
+  print_limit("core", RLIMIT_CORE);
+  return 0;
+}
+
+/* Writes 1 MiB to /big (inside the chroot): beyond a smaller RLIMIT_FSIZE the kernel sends SIGXFSZ. */
+static int write_big_file(void) {
+  static char block[4096];
+  int fd = open("/big", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  if (fd < 0) return 3;
+  for (int i = 0; i < 256; ++i)
+    if (write(fd, block, sizeof block) != (ssize_t)sizeof block) return 4;
+  return 0;
+}
+
 int main(int argc, char** argv) {
   const char* mode = argc > 1 ? argv[1] : "";
   struct stat st;
@@ -52,6 +82,20 @@ int main(int argc, char** argv) {
   if (!strcmp(mode, "root")) return printf("marker=%d\n", stat("/probe-marker", &st) == 0), 0;
   if (!strcmp(mode, "socket")) return socket(AF_INET, SOCK_STREAM, 0) >= 0 ? 0 : 3;
   if (!strcmp(mode, "mount")) return mount("none", "/", "tmpfs", 0, NULL) == 0 ? 0 : 3;
+  if (!strcmp(mode, "limits")) return report_limits();
+  if (!strcmp(mode, "bigfile")) return write_big_file();
+  if (!strcmp(mode, "nofile")) { /* one more descriptor than RLIMIT_NOFILE allows: EMFILE, not a kill */
+    int n = 0;
+    while (open("/probe-marker", O_RDONLY) >= 0) ++n;
+    return printf("opened=%d\n", n), 0;
+  }
+  /* What a hostile library in the image would try were it ever loaded into ldconfig: run a program,
+   * signal a host process, escape the chroot, take another uid. Each is outside the allow-list. */
+  if (!strcmp(mode, "exec")) return execve("/probe-marker", argv, NULL), 3;
+  if (!strcmp(mode, "kill")) return kill(1, 0), 3;
+  if (!strcmp(mode, "chroot")) return chroot("/"), 3;
+  if (!strcmp(mode, "setuid")) return syscall(SYS_setuid, 0), 3;
+  if (!strcmp(mode, "ptrace")) return syscall(SYS_ptrace, 0, 0, 0, 0), 3;
   if (!strcmp(mode, "spin")) for (volatile unsigned long i = 0;; ++i) {}
   if (!strcmp(mode, "fail")) return fprintf(stderr, "probe: failing on purpose\n"), 7;
   return 64;

@@ -118,7 +118,9 @@ TEST_CASE("sandbox: capabilities, bounding set and no_new_privs", "[sandbox][com
 
 TEST_CASE("sandbox: a forbidden system call kills the program", "[sandbox][component]") {
   if (skip_unless_root()) return;
-  for (const char* mode : {"socket", "mount", "caps"}) { // caps: capget and prctl are not in ldconfig's list
+  // caps: capget and prctl are not in ldconfig's list. The others are what code loaded into ldconfig
+  // would need to escape: exec, signal the host, chroot out, change uid, ptrace.
+  for (const char* mode : {"socket", "mount", "caps", "exec", "kill", "chroot", "setuid", "ptrace"}) {
     INFO(mode);
     ProbeRun probe({mode});
     auto r = probe.run();
@@ -127,6 +129,49 @@ TEST_CASE("sandbox: a forbidden system call kills the program", "[sandbox][compo
     CHECK(WTERMSIG(r.wait_status) == SIGSYS);
     CHECK(r.describe().find("seccomp") != std::string::npos);
   }
+}
+
+TEST_CASE("sandbox: the resource limits are set, hard and soft", "[sandbox][component]") {
+  if (skip_unless_root()) return;
+  ProbeRun probe({"limits"});
+  auto r = probe.run();
+  REQUIRE(r.succeeded());
+  std::string want;
+  const std::pair<const char*, int> names[] = {{"cpu", RLIMIT_CPU}, {"as", RLIMIT_AS}, {"nofile", RLIMIT_NOFILE},
+                                               {"fsize", RLIMIT_FSIZE}, {"core", RLIMIT_CORE}};
+  for (auto [name, resource] : names) {
+    rlim_t value = RLIM_INFINITY;
+    for (const auto& limit : hook::ldconfig_limits())
+      if (limit.resource == resource) value = limit.value;
+    REQUIRE(value != RLIM_INFINITY); // each of the five is limited
+    want += std::string(name) + "=" + std::to_string(value) + "/" + std::to_string(value) + "\n";
+  }
+  CHECK(r.output == want);
+}
+
+TEST_CASE("sandbox: exceeding a resource limit stops the program", "[sandbox][component]") {
+  if (skip_unless_root()) return;
+  ProbeRun big({"bigfile"});
+  big.spec.limits = {{RLIMIT_FSIZE, 64 * 1024}};
+  auto r = big.run();
+  CHECK_FALSE(r.succeeded());
+  REQUIRE(WIFSIGNALED(r.wait_status));
+  CHECK(WTERMSIG(r.wait_status) == SIGXFSZ);
+  CHECK(r.describe().find("file size limit") != std::string::npos);
+  CHECK(fs::file_size(big.dir.path() / "big") == 64 * 1024);
+
+  ProbeRun spin({"spin"});
+  spin.spec.limits = {{RLIMIT_CPU, 1}};
+  spin.spec.timeout = std::chrono::milliseconds(10000);
+  r = spin.run();
+  CHECK_FALSE(r.timed_out); // the kernel stopped it, not our timeout
+  REQUIRE(WIFSIGNALED(r.wait_status));
+  CHECK((WTERMSIG(r.wait_status) == SIGXCPU || WTERMSIG(r.wait_status) == SIGKILL));
+
+  ProbeRun files({"nofile"});
+  r = files.run();
+  REQUIRE(r.succeeded());
+  CHECK(r.output == "opened=61\n"); // RLIMIT_NOFILE 64, less stdin, stdout, stderr
 }
 
 TEST_CASE("sandbox: timeout, exit status and output", "[sandbox][component]") {

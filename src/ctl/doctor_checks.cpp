@@ -167,12 +167,16 @@ Row cdi_row(const Node& node) {
       if (text.find(node.inventory->driver_version) == std::string::npos) stale.push_back(e.path().string());
     }
   }
-  if (!stale.empty())
+  if (!stale.empty()) {
+    std::string fix = "regenerate them after each driver change:";
+    for (const auto& f : stale) fix += " nvrunc-ctl cdi generate -o " + f + ";";
+    fix.back() = ' ';
     return {"CDI specs", Status::warn, "written for another driver than " + node.inventory->driver_version + ": " +
-            join(stale, ", "), "regenerate them (nvidia-ctk cdi generate) or remove them"};
+            join(stale, ", "), fix + "(or remove them)"};
+  }
   if (found.empty())
     return {"CDI specs", Status::pass, "none for nvidia.com in " + join(node.config->cdi_spec_dirs, ", ") +
-            " (nvrunc injects from live discovery; nvrunc-ctl has no CDI generator yet)", ""};
+            " (nvrunc injects from live discovery; an engine's own CDI injection needs one: nvrunc-ctl cdi generate)", ""};
   return {"CDI specs", Status::pass, "match driver " + node.inventory->driver_version + ": " + join(found, ", "), ""};
 }
 

@@ -105,7 +105,7 @@ int run_configure(ConfigureArgs a) {
         "with the `" + a.options.name + "` handler until it is");
 
   auto out = plan(*e, a);
-  if (!out) return fail_with(out.error().what());
+  if (!out) return fail_with(out.error().what() + " (nothing was written)");
   if (a.dry_run) {
     print_dry_run(*out);
     for (const auto& n : out->notes) say("note: " + n);

@@ -89,6 +89,44 @@ out=$("$NVRUNC_CTL" runtime configure --runtime containerd --config "$CONFIG" --
 check_contains "a second run says there is nothing to do" "$out" "nothing to do"
 check "a second run leaves the file byte for byte" cmp -s "$SCRATCH/config.first" "$CONFIG"
 
+echo "== --dry-run prints the result and writes nothing"
+cp "$SCRATCH/config.orig" "$SCRATCH/dry.toml"
+out=$("$NVRUNC_CTL" runtime configure --runtime containerd --config "$SCRATCH/dry.toml" --binary "$NVRUNC" --dry-run 2>/dev/null)
+rc=$?
+check_eq "dry run exit status" 0 "$rc"
+check_eq "stdout is the file a real run writes" "$(cat "$CONFIG")" "$out"
+check "the file is untouched" cmp -s "$SCRATCH/config.orig" "$SCRATCH/dry.toml"
+check "no backup is made" test ! -e "$SCRATCH/dry.toml.nvrunc.bak"
+
+echo "== a drop-in: the main file imports it and containerd sees the handler and the main file's settings"
+cp "$SCRATCH/config.orig" "$SCRATCH/main.toml"
+out=$("$NVRUNC_CTL" runtime configure --runtime containerd --config "$SCRATCH/main.toml" \
+  --drop-in "$SCRATCH/conf.d/99-nvrunc.toml" --binary "$NVRUNC" --set-as-default 2>&1)
+rc=$?
+echo "$out" | sed 's/^/    | /'
+check_eq "exit status" 0 "$rc"
+check_contains "verified as the default runtime" "$out" "handler \`nvidia\` runs \`$NVRUNC\` and is the default runtime"
+check "the main file gained an imports line" grep -q "^imports = \[\"$SCRATCH/conf.d/99-nvrunc.toml\"\]" "$SCRATCH/main.toml"
+dump=$(containerd --config "$SCRATCH/main.toml" config dump 2>/dev/null)
+check_contains "dump: default_runtime_name" "$dump" 'default_runtime_name = "nvidia"'
+check_contains "dump: the main file's sandbox_image survives the import" "$dump" "sandbox_image = \"$IMAGE\""
+out=$("$NVRUNC_CTL" runtime configure --runtime containerd --config "$SCRATCH/main.toml" \
+  --drop-in "$SCRATCH/conf.d/99-nvrunc.toml" --binary "$NVRUNC" --set-as-default 2>&1)
+check_contains "a second run: nothing to do" "$out" "nothing to do"
+
+echo "== a file that does not parse is refused and left untouched"
+printf 'version = 2\n[plugins."io.containerd.grpc.v1.cri"\n' >"$SCRATCH/broken.toml"
+cp "$SCRATCH/broken.toml" "$SCRATCH/broken.orig"
+out=$("$NVRUNC_CTL" runtime configure --runtime containerd --config "$SCRATCH/broken.toml" --binary "$NVRUNC" 2>&1)
+rc=$?
+echo "$out" | sed 's/^/    | /'
+check_eq "exit status 1" 1 "$rc"
+check_contains "it names the file and line" "$out" "parse \`$SCRATCH/broken.toml\`: "
+check_contains "with the position" "$out" "(line 2, column "
+check_contains "and says nothing was written" "$out" "nothing was written"
+check "the file is untouched" cmp -s "$SCRATCH/broken.orig" "$SCRATCH/broken.toml"
+check "no backup is made" test ! -e "$SCRATCH/broken.toml.nvrunc.bak"
+
 echo "== start containerd with NVRUNC_CONFIG in its environment"
 NVRUNC_CONFIG=$NODE/config.toml containerd --config "$CONFIG" >"$CTD/containerd.log" 2>&1 &
 CTD_PID=$!
@@ -96,7 +134,8 @@ for _ in $(seq 100); do
   ctr --address "$SOCK" version >/dev/null 2>&1 && break
   sleep 0.1
 done
-check "containerd answers on its socket" ctr --address "$SOCK" version >/dev/null
+ctr_answers() { ctr --address "$SOCK" version >/dev/null 2>&1; }
+check "containerd answers on its socket" ctr_answers
 check_contains "containerd has NVRUNC_CONFIG" "$(tr '\0' '\n' <"/proc/$CTD_PID/environ")" "NVRUNC_CONFIG=$NODE/config.toml"
 # ctr's spec for a bare rootfs has no PATH.
 CPATH=PATH=/usr/local/bin:/usr/bin:/bin

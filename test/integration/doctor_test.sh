@@ -95,6 +95,25 @@ printf '%s\naccept-nvidia-visible-devices-envvar-when-unprivileged = false\nacce
 sed -n '/^\[nvrunc\]/,$p' "$NODE/config.toml" >>"$SCRATCH/policy.toml"
 out=$(NVRUNC_CONFIG=$SCRATCH/policy.toml doctor --no-container)
 check_eq "the cluster policy passes" pass "$(row "$out" "request policy")"
+echo "== CDI specs: fresh from nvrunc-ctl cdi generate, stale after a driver change"
+mkdir -p "$SCRATCH/cdi"
+printf '%s\n[nvidia-container-runtime.modes.cdi]\nspec-dirs = ["%s"]\n' "$base" "$SCRATCH/cdi" >"$SCRATCH/cdi.toml"
+out=$(NVRUNC_CONFIG=$SCRATCH/cdi.toml doctor --no-container)
+check_eq "no spec: pass" pass "$(row "$out" "CDI specs")"
+check_contains "and says how to make one" "$out" "nvrunc-ctl cdi generate"
+NVRUNC_CONFIG=$SCRATCH/cdi.toml "$NVRUNC_CTL" cdi generate -o "$SCRATCH/cdi/nvidia.yaml" >/dev/null 2>&1 ||
+  fail "nvrunc-ctl cdi generate"
+driver=$(cat "$NODE/proc/driver/nvidia/version" | grep -o '[0-9]\+\.[0-9]\+\.[0-9]\+' | head -1)
+out=$(NVRUNC_CONFIG=$SCRATCH/cdi.toml doctor --no-container)
+check_eq "a generated spec: pass" pass "$(row "$out" "CDI specs")"
+check_contains "it matches the driver" "$out" "match driver $driver: $SCRATCH/cdi/nvidia.yaml"
+sed "s/$driver/535.1.1/g" "$SCRATCH/cdi/nvidia.yaml" >"$SCRATCH/cdi/old.yaml"
+out=$(NVRUNC_CONFIG=$SCRATCH/cdi.toml doctor --no-container)
+rc=$?
+check_eq "a spec of another driver: warning" warn "$(row "$out" "CDI specs")"
+check_contains "names it" "$out" "written for another driver than $driver: $SCRATCH/cdi/old.yaml"
+check_contains "with the fix" "$out" "fix: regenerate them after each driver change: nvrunc-ctl cdi generate -o $SCRATCH/cdi/old.yaml (or remove them)"
+check_eq "a warning leaves the node ready" 0 "$rc"
 printf '[nvrunc\n' >"$SCRATCH/broken.toml"
 out=$(NVRUNC_CONFIG=$SCRATCH/broken.toml doctor)
 rc=$?

@@ -49,6 +49,12 @@ std::string gpu_label(const discover::Gpu& g) { return "GPU " + std::to_string(g
 Result<void> gpu_nodes(const request::Request& req, const Plan& plan, NodeList& nodes) {
   const bool drm = req.capabilities.has(Capability::graphics) || req.capabilities.has(Capability::display);
   for (const auto* gpu : plan.gpus) {
+    // runc would create the node from its numbers alone: a GPU whose node is gone (hot-unplugged,
+    // driver being reloaded) must not be handed out as if it were there.
+    if (!gpu->node.on_host)
+      return fail(Errc::driver_missing, "device node `" + gpu->node.path + "` of " + gpu_label(*gpu) +
+                                            " does not exist on this node: the GPU is gone or its node was never "
+                                            "created (nvidia-modprobe -c " + std::to_string(gpu->minor) + ")");
     if (auto r = nodes.add(gpu->node, gpu_label(*gpu) + " (" + req.source + ")"); !r) return r;
     if (!drm) continue;
     for (const auto& n : gpu->drm)

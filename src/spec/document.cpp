@@ -1,5 +1,7 @@
 #include "nvrunc/spec/document.hpp"
 
+#include <cctype>
+
 #include <sys/stat.h>
 
 #include <cerrno>
@@ -29,12 +31,49 @@ bool too_deep(std::string_view text) {
   return false;
 }
 
+// nlohmann reads an integer beyond 64 bits as a double, and would write it back rounded
+// (1.2345678901234568e+29): config.json must come back exactly as it was, so such a number is
+// refused. Returns the offending literal.
+std::optional<std::string> inexact_integer(std::string_view text) {
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (c == '\\') ++i;
+      else if (c == '"') in_string = false;
+      continue;
+    }
+    if (c == '"') {
+      in_string = true;
+      continue;
+    }
+    if (c != '-' && (c < '0' || c > '9')) continue;
+    size_t end = i + (c == '-');
+    while (end < text.size() && text[end] >= '0' && text[end] <= '9') ++end;
+    const bool integral = end == text.size() || (text[end] != '.' && text[end] != 'e' && text[end] != 'E');
+    const std::string_view digits = text.substr(i + (c == '-'), end - i - (c == '-'));
+    if (integral && digits.size() >= 19) {
+      const std::string_view limit = c == '-' ? "9223372036854775808" : "18446744073709551615";
+      if (digits.size() > limit.size() || (digits.size() == limit.size() && digits > limit))
+        return std::string(text.substr(i, std::min<size_t>(end - i, 40)));
+    }
+    i = end - 1;
+    while (i + 1 < text.size() && (std::isalnum(static_cast<unsigned char>(text[i + 1])) || text[i + 1] == '.' ||
+                                   text[i + 1] == '+' || text[i + 1] == '-'))
+      ++i; // the rest of a float literal
+  }
+  return std::nullopt;
+}
+
 } // namespace
 
 Result<Json> parse(std::string_view text, std::string_view name) {
   if (too_deep(text))
     return fail(Errc::bad_spec, "parse `" + std::string(name) + "`: nested deeper than " + std::to_string(max_depth) +
                                     " levels");
+  if (auto n = inexact_integer(text))
+    return fail(Errc::bad_spec, "parse `" + std::string(name) + "`: integer " + *n +
+                                    " does not fit in 64 bits (it could not be written back exactly)");
   try {
     return Json::parse(text.begin(), text.end());
   } catch (const nlohmann::json::parse_error& e) {

@@ -118,3 +118,22 @@ TEST_CASE("spec views read what they need and never throw", "[spec]") {
   CHECK(spec::root_path(*weird).empty());
   CHECK_FALSE(spec::has_bounding_capability(*weird, "CAP_SYS_ADMIN"));
 }
+
+// Found by the hostile-image tests: an integer beyond 64 bits came back as a rounded double.
+TEST_CASE("spec: integers that do not fit in 64 bits are refused, not rounded", "[spec][regression]") {
+  auto big = spec::parse(R"({"x-num":[123456789012345678901234567890]})", "config.json");
+  REQUIRE_FALSE(big);
+  CHECK(big.error().code() == Errc::bad_spec);
+  CHECK(big.error().what().find("integer 123456789012345678901234567890 does not fit in 64 bits") != std::string::npos);
+  CHECK_FALSE(spec::parse(R"({"a":18446744073709551616})", "c"));
+  CHECK_FALSE(spec::parse(R"({"a":-9223372036854775809})", "c"));
+  for (const char* ok : {R"({"a":18446744073709551615,"b":-9223372036854775808,"c":1.5e300,"d":"123456789012345678901234567890"})",
+                         R"({"e":"\"99999999999999999999999","f":12345678901234567890.5,"g":-0.1e-5})"}) {
+    INFO(ok);
+    auto r = spec::parse(ok, "c");
+    REQUIRE(r);
+  }
+  auto exact = spec::parse(R"({"a":18446744073709551615})", "c");
+  REQUIRE(exact);
+  CHECK((*exact)["a"].get<std::uint64_t>() == 18446744073709551615ull);
+}

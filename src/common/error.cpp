@@ -34,6 +34,7 @@ std::string_view errc_name(Errc code) {
   case Errc::unknown_device: return "unknown_device";
   case Errc::driver_missing: return "driver_missing";
   case Errc::unmet_requirement: return "unmet_requirement";
+  case Errc::stale_spec: return "stale_spec";
   case Errc::io: return "io";
   case Errc::unsafe_path: return "unsafe_path";
   case Errc::unsupported: return "unsupported";

@@ -72,4 +72,11 @@ bool is_digits(std::string_view s) {
   return true;
 }
 
+std::string printable(std::string_view s, size_t max) {
+  std::string out;
+  for (unsigned char c : s.substr(0, max)) out += (c >= 0x20 && c < 0x7f) ? static_cast<char>(c) : '?';
+  if (s.size() > max) out += "...";
+  return out;
+}
+
 } // namespace nvrunc

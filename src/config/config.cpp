@@ -121,6 +121,7 @@ const std::vector<Key>& keys() {
       {"nvrunc.hook-path", string(&Config::hook_path, true)},
       {"nvrunc.runtimes", string_list(&Config::runtimes)},
       {"nvrunc.log-file", string(&Config::log_file, true)},
+      {"nvrunc.cdi-regenerate-stale-specs", boolean(&Config::cdi_regenerate_stale)},
   };
   return table;
 }

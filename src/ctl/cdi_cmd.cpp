@@ -9,6 +9,7 @@
 #include "nvrunc/cdi/write.hpp"
 #include "nvrunc/generate/cdi_spec.hpp"
 #include "nvrunc/os/file.hpp"
+#include "nvrunc/runtime/cdi.hpp"
 #include "nvrunc/runtime/shim.hpp"
 #include "report.hpp"
 
@@ -38,9 +39,8 @@ Result<generate::CdiOptions> cdi_options(const GenerateOptions& o, const config:
   }
   NVRUNC_TRY(caps, Capabilities::parse(o.capabilities));
   c.capabilities = caps;
-  c.plan_options.hook_path = o.hook_path.empty() ? runtime::hook_path(config) : o.hook_path;
-  c.plan_options.ldconfig_path = config.ldconfig.substr(1);
-  c.plan_options.dev_root = config.effective_dev_root();
+  c.plan_options = runtime::plan_options(config);
+  if (!o.hook_path.empty()) c.plan_options.hook_path = o.hook_path;
   c.all_device = !o.no_all;
   return c;
 }
@@ -59,12 +59,8 @@ int run_generate(const GenerateOptions& o) {
   auto format = output_format(o);
   if (!options) return error("generate", options.error());
   if (!format) return error("generate", format.error());
-  discover::HostFs fs(runtime::host_roots(*config));
-  auto inv = discover::discover(fs, runtime::discover_options(*config));
-  if (!inv) return error("generate", inv.error());
-  auto nvml = runtime::load_nvml(*inv);
   std::vector<std::string> skipped;
-  auto spec = generate::cdi_spec(*inv, nvml ? &*nvml : nullptr, *options, &skipped);
+  auto spec = runtime::generate_node_spec(*config, *options, &skipped);
   if (!spec) return error("generate", spec.error());
   for (const auto& s : skipped) std::fprintf(stderr, "nvrunc-ctl: cdi generate: skipped %s\n", s.c_str());
   if (o.output.empty()) {
@@ -72,8 +68,8 @@ int run_generate(const GenerateOptions& o) {
     return emit(cdi::to_text(*spec, *format), "", "cdi generate");
   }
   if (auto written = cdi::write_spec_file(o.output, *spec, *format); !written) return error("generate", written.error());
-  std::fprintf(stderr, "nvrunc-ctl: wrote %s: %zu devices of kind %s, driver %s, cdiVersion %s\n", o.output.c_str(),
-               spec->devices.size(), spec->kind.c_str(), inv->driver_version.c_str(), spec->cdi_version.c_str());
+  std::fprintf(stderr, "nvrunc-ctl: wrote %s: %zu devices of kind %s, cdiVersion %s\n", o.output.c_str(),
+               spec->devices.size(), spec->kind.c_str(), spec->cdi_version.c_str());
   return 0;
 }
 

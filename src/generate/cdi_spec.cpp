@@ -3,6 +3,8 @@
 #include <algorithm>
 
 #include "nvrunc/cdi/convert.hpp"
+#include "nvrunc/cdi/names.hpp"
+#include "nvrunc/common/strings.hpp"
 #include "nvrunc/cdi/version.hpp"
 
 namespace nvrunc::generate {
@@ -100,6 +102,41 @@ Result<NameStrategy> parse_name_strategy(std::string_view text) {
               "unknown device name strategy `" + std::string(text) + "` (index, uuid or type-index)");
 }
 
+std::string to_string(NameStrategy strategy) {
+  switch (strategy) {
+  case NameStrategy::index: return "index";
+  case NameStrategy::uuid: return "uuid";
+  case NameStrategy::type_index: return "type-index";
+  }
+  return "index";
+}
+
+Result<CdiOptions> options_of(const cdi::Spec& spec, const plan::Options& plan_options) {
+  const auto annotation = [&](const char* key) -> std::optional<std::string> {
+    for (const auto& [k, v] : spec.annotations)
+      if (k == key) return v;
+    return std::nullopt;
+  };
+  const auto caps = annotation(capabilities_annotation), strategies = annotation(name_strategies_annotation);
+  if (!annotation(generator_annotation) || !caps || !strategies)
+    return fail(Errc::invalid_argument, "not a spec made by nvrunc-ctl cdi generate (no " +
+                                            std::string(name_strategies_annotation) + " annotation)");
+  CdiOptions o;
+  NVRUNC_TRY(kind, cdi::parse_kind(spec.kind));
+  o.vendor = kind.vendor;
+  o.device_class = kind.cls;
+  NVRUNC_TRY(capabilities, Capabilities::parse(*caps));
+  o.capabilities = capabilities;
+  o.strategies.clear();
+  for (const auto& s : split_trimmed(*strategies, ',')) {
+    NVRUNC_TRY(st, parse_name_strategy(s));
+    o.strategies.push_back(st);
+  }
+  o.all_device = std::any_of(spec.devices.begin(), spec.devices.end(), [](const cdi::Device& d) { return d.name == "all"; });
+  o.plan_options = plan_options;
+  return o;
+}
+
 Result<cdi::Spec> cdi_spec(const Inventory& inv, const discover::NvmlFacts* nvml, const CdiOptions& o,
                            std::vector<std::string>* skipped) {
   if (!inv.driver_loaded()) return fail(Errc::driver_missing, "generate CDI spec: no NVIDIA driver is loaded");
@@ -112,6 +149,9 @@ Result<cdi::Spec> cdi_spec(const Inventory& inv, const discover::NvmlFacts* nvml
   spec.annotations = {{generator_annotation, std::string("nvrunc-ctl ") + NVRUNC_VERSION},
                       {driver_version_annotation, inv.driver_version},
                       {capabilities_annotation, o.capabilities.to_string()}};
+  std::string strategies;
+  for (auto st : o.strategies) strategies += (strategies.empty() ? "" : ",") + to_string(st);
+  spec.annotations.emplace_back(name_strategies_annotation, strategies);
   spec.edits = cdi::from_edits(common.edits);
   for (const auto& c : candidates(inv, nvml, o, skip)) {
     NVRUNC_TRY(p, plan::make_plan(request_for(request::Devices::list, c.id, o.capabilities), inv, target,

@@ -11,11 +11,12 @@ namespace {
 
 // What NVIDIA_REQUIRE_* is checked against: the driver, and per selected GPU (a MIG device's
 // parent included) its architecture and brand as NVML reports them.
-require::Facts requirement_facts(const discover::Inventory& inv, const Plan& plan, const discover::NvmlFacts* nvml) {
+require::Facts requirement_facts(const discover::Inventory& inv, const std::vector<const discover::Gpu*>& gpus,
+                                 const discover::NvmlFacts* nvml) {
   require::Facts facts;
   facts.driver = inv.driver_version;
   if (nvml) facts.cuda = nvml->cuda_version;
-  for (const auto* gpu : plan.gpus) {
+  for (const auto* gpu : gpus) {
     require::DeviceFacts d{"GPU " + std::to_string(gpu->index) + " (" + gpu->model + ")", std::nullopt, std::nullopt};
     if (nvml)
       for (const auto& n : nvml->gpus)
@@ -29,6 +30,12 @@ require::Facts requirement_facts(const discover::Inventory& inv, const Plan& pla
 }
 
 } // namespace
+
+Result<void> check_requirements(const request::Request& req, const discover::Inventory& inv,
+                                const std::vector<const discover::Gpu*>& gpus, const discover::NvmlFacts* nvml) {
+  if (req.requirements_disabled) return {};
+  return require::check(req.requirements, requirement_facts(inv, gpus, nvml));
+}
 
 bool forward_compat_applies(const std::vector<std::string>& compat_names, const std::string& host_driver_version) {
   const auto host_major = host_driver_version.substr(0, host_driver_version.find('.'));
@@ -62,14 +69,15 @@ Result<Plan> make_plan(const request::Request& req, const discover::Inventory& i
                        const Options& options, const discover::NvmlFacts* nvml) {
   Plan plan;
   if (!req.wants_driver()) return plan;
+  if (req.devices == request::Devices::cdi)
+    return fail(Errc::invalid_argument, "CDI devices are resolved from the spec directories, not planned (" + req.source + ")");
   if (!inv.driver_loaded())
     return fail(Errc::driver_missing, "GPUs requested (" + req.source +
                                           ") but no NVIDIA driver is loaded on this node (no /proc/driver/nvidia/version)");
   NVRUNC_TRY(selection, select_devices(req, inv, nvml));
   plan.gpus = std::move(selection.gpus);
   plan.mig = std::move(selection.mig);
-  if (!req.requirements_disabled)
-    if (auto r = require::check(req.requirements, requirement_facts(inv, plan, nvml)); !r) return fail(std::move(r.error()));
+  if (auto r = check_requirements(req, inv, plan.gpus, nvml); !r) return fail(std::move(r.error()));
   NVRUNC_TRY(nodes, detail::plan_nodes(req, inv, plan, options));
   plan.edits.device_nodes = std::move(nodes);
   detail::plan_files(req, inv, plan, target, options, plan.edits);

@@ -13,14 +13,6 @@ namespace {
 using discover::Gpu;
 using discover::Inventory;
 
-// Ids in error messages come from the image: print them escaped and bounded.
-std::string printable(std::string_view id) {
-  std::string out;
-  for (unsigned char c : id.substr(0, 64)) out += (c >= 0x20 && c < 0x7f) ? static_cast<char>(c) : '?';
-  if (id.size() > 64) out += "...";
-  return out;
-}
-
 std::string describe_gpus(const Inventory& inv) {
   if (inv.gpus.empty()) return "this node has no GPU";
   std::string s = "this node has " + std::to_string(inv.gpus.size()) + " GPU" + (inv.gpus.size() > 1 ? "s" : "") + ":";
@@ -85,8 +77,6 @@ Result<Choice> find(std::string_view id, const Inventory& inv, const discover::N
     if (*index < inv.gpus.size()) return Choice(&inv.gpus[*index]);
     return unknown(id, inv);
   }
-  if (id.find('=') != std::string_view::npos && id.find('/') != std::string_view::npos)
-    return fail(Errc::unsupported, "CDI device `" + printable(id) + "`: CDI device names are not supported yet");
   if (id.starts_with("GPU-") || id.starts_with("gpu-")) {
     for (const auto& g : inv.gpus)
       if (iequals(g.uuid, id)) return Choice(&g);

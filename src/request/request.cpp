@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "nvrunc/cdi/names.hpp"
 #include "nvrunc/common/strings.hpp"
 #include "nvrunc/spec/view.hpp"
 
@@ -18,7 +19,19 @@ struct RawDevices {
   std::optional<std::string> value; // comma list; nullopt = no source present
   std::string source;
   bool from_env = false;
+  bool cdi_only = false; // every id must be a qualified CDI name (annotations)
 };
+
+// A volume-mount id `cdi/<vendor>/<class>/<name>` or `cdi/<vendor>/<class>=<name>` is a CDI name.
+std::string volume_mount_id(std::string id) {
+  if (!id.starts_with("cdi/")) return id;
+  id.erase(0, 4);
+  if (id.find('=') == std::string::npos) {
+    const auto first = id.find('/'), last = id.rfind('/');
+    if (first != std::string::npos && last != first) id[last] = '=';
+  }
+  return id;
+}
 
 // `/dev/null` bind mounts under /var/run/nvidia-container-devices/<id> (the device plugin's
 // "volume-mounts" strategy: a request the user cannot forge through the image's env).
@@ -28,13 +41,30 @@ std::optional<std::string> ids_from_volume_mounts(const spec::Json& spec) {
     if (m.source != "/dev/null") continue;
     for (auto prefix : volume_prefixes)
       if (m.destination.size() > prefix.size() && m.destination.compare(0, prefix.size(), prefix) == 0)
-        ids.push_back(m.destination.substr(prefix.size()));
+        ids.push_back(volume_mount_id(m.destination.substr(prefix.size())));
   }
   if (ids.empty()) return std::nullopt;
   return join(ids, ",");
 }
 
+// CDI annotations (set by the orchestrator, e.g. the device plugin through the CRI): keys starting
+// with one of the prefixes, in key order; each value a comma list of qualified names.
+std::optional<RawDevices> ids_from_annotations(const spec::Json& spec, const config::Config& config) {
+  std::vector<std::string> ids, keys;
+  for (const auto& [key, value] : spec::annotations(spec)) // a sorted map
+    for (const auto& prefix : config.cdi_annotation_prefixes)
+      if (!prefix.empty() && key.starts_with(prefix)) {
+        keys.push_back(key);
+        for (auto& id : split_trimmed(value, ',')) ids.push_back(std::move(id));
+        break;
+      }
+  if (keys.empty()) return std::nullopt;
+  return RawDevices{join(ids, ","), "CDI annotation" + std::string(keys.size() > 1 ? "s " : " ") + join(keys, ", "),
+                    false, true};
+}
+
 RawDevices find_devices(const spec::Json& spec, const std::vector<std::string>& env, const config::Config& config) {
+  if (auto a = ids_from_annotations(spec, config)) return *a;
   if (config.accept_volume_mounts)
     if (auto ids = ids_from_volume_mounts(spec))
       return {ids, "volume mounts under /var/run/nvidia-container-devices/", false};
@@ -44,9 +74,34 @@ RawDevices find_devices(const spec::Json& spec, const std::vector<std::string>& 
   return {};
 }
 
-Result<void> classify_ids(Request& req, std::string_view value) {
+// A list with a qualified CDI name: every id becomes one (see the header).
+Result<void> classify_cdi(Request& req, const std::vector<std::string>& ids, const config::Config& config,
+                          bool cdi_only) {
+  for (const auto& id : ids) {
+    if (id == "none" && !cdi_only) continue;
+    std::string name = id;
+    if (!cdi::is_qualified_name(name)) {
+      if (cdi_only)
+        return fail(Errc::invalid_argument, "`" + printable(name) + "` is not a fully-qualified CDI device name "
+                                            "(vendor/class=name)");
+      name = cdi::qualified_name(config.cdi_default_kind, name);
+    }
+    if (auto q = cdi::parse_qualified_name(name); !q) return fail(std::move(q.error()));
+    if (std::find(req.ids.begin(), req.ids.end(), name) == req.ids.end()) req.ids.push_back(name);
+  }
+  req.devices = req.ids.empty() ? Devices::driver_only : Devices::cdi;
+  return {};
+}
+
+Result<void> classify_ids(Request& req, std::string_view value, const config::Config& config, bool cdi_only) {
   auto ids = split_trimmed(value, ',');
+  if (ids.size() > max_ids) return fail(Errc::invalid_argument, "too many device ids (" + std::to_string(ids.size()) + ")");
+  for (const auto& id : ids)
+    if (id.size() > max_id_length) return fail(Errc::invalid_argument, "device id longer than 256 characters");
+  if (cdi_only) return classify_cdi(req, ids, config, true);
   if (ids.empty() || std::find(ids.begin(), ids.end(), "void") != ids.end()) return {};
+  if (std::any_of(ids.begin(), ids.end(), [](const auto& id) { return cdi::is_qualified_name(id); }))
+    return classify_cdi(req, ids, config, false);
   if (std::find(ids.begin(), ids.end(), "all") != ids.end()) {
     req.devices = Devices::all;
     return {};
@@ -56,9 +111,7 @@ Result<void> classify_ids(Request& req, std::string_view value) {
     req.devices = Devices::driver_only;
     return {};
   }
-  if (ids.size() > max_ids) return fail(Errc::invalid_argument, "too many device ids (" + std::to_string(ids.size()) + ")");
   for (const auto& id : ids) {
-    if (id.size() > max_id_length) return fail(Errc::invalid_argument, "device id longer than 256 characters");
     if (std::find(req.ids.begin(), req.ids.end(), id) == req.ids.end()) req.ids.push_back(id);
   }
   req.devices = Devices::list;
@@ -139,7 +192,7 @@ Result<Request> read_request(const spec::Json& spec, const config::Config& confi
                         "accept-nvidia-visible-devices-envvar-when-unprivileged is false");
     return req;
   }
-  if (auto r = classify_ids(req, *raw.value); !r) return fail(std::move(r.error()).wrap(raw.source));
+  if (auto r = classify_ids(req, *raw.value, config, raw.cdi_only); !r) return fail(std::move(r.error()).wrap(raw.source));
   if (!req.wants_driver()) return req;
   NVRUNC_TRY(caps, read_capabilities(env, req.legacy_image, config));
   req.capabilities = caps;

@@ -7,20 +7,13 @@
 #include "nvrunc/edits/apply.hpp"
 #include "nvrunc/log/logger.hpp"
 #include "nvrunc/os/exec.hpp"
+#include "nvrunc/runtime/cdi.hpp"
 #include "nvrunc/runc_args/invocation.hpp"
 #include "nvrunc/spec/view.hpp"
 
 namespace nvrunc::runtime {
 
 namespace {
-
-plan::Options plan_options(const config::Config& config) {
-  plan::Options options;
-  options.hook_path = hook_path(config);
-  options.ldconfig_path = config.ldconfig.substr(1); // "@/sbin/ldconfig" -> "/sbin/ldconfig"
-  options.dev_root = config.effective_dev_root();
-  return options;
-}
 
 // NVML, only when the request needs what procfs cannot tell (MIG ids, requirements). A node
 // without libnvidia-ml gives unknown facts, as the toolkit treats them; one whose NVML fails
@@ -83,6 +76,20 @@ void print_version() {
   (void)!::write(STDOUT_FILENO, line.data(), line.size());
 }
 
+// A CDI request: the specs' edits instead of a plan; requirements checked against the NVIDIA GPUs
+// the devices bring.
+Result<BundlePlan> plan_cdi(BundlePlan p, const config::Config& config) {
+  NVRUNC_TRY(injection, inject_cdi(p.request, config, *p.inventory));
+  if (auto r = plan::check_requirements(p.request, *p.inventory, injection.gpus, p.nvml ? &*p.nvml : nullptr); !r)
+    return fail(std::move(r.error()));
+  p.plan.gpus = std::move(injection.gpus);
+  p.plan.edits = std::move(injection.edits);
+  p.cdi_spec_files = std::move(injection.spec_files);
+  for (auto& n : injection.notes) p.request.notes.push_back(std::move(n));
+  if (auto r = edits::apply(p.updated, p.plan.edits); !r) return fail(std::move(r.error()));
+  return p;
+}
+
 } // namespace
 
 discover::HostRoots host_roots(const config::Config& config) {
@@ -111,7 +118,7 @@ std::optional<discover::NvmlFacts> load_nvml(const discover::Inventory& inv, std
 Result<BundlePlan> plan_bundle(const std::string& bundle, const config::Config& config) {
   NVRUNC_TRY(doc, spec::load(bundle));
   NVRUNC_TRY(req, request::read_request(doc.json, config));
-  BundlePlan p{std::move(doc), std::move(req), std::nullopt, std::nullopt, {}, {}, {}};
+  BundlePlan p{std::move(doc), std::move(req), std::nullopt, std::nullopt, {}, {}, {}, {}};
   p.updated = p.document.json;
   if (!p.request.wants_driver()) return p;
   discover::HostFs fs(host_roots(config));
@@ -119,6 +126,7 @@ Result<BundlePlan> plan_bundle(const std::string& bundle, const config::Config& 
   p.inventory = std::move(inventory);
   NVRUNC_TRY(nvml, nvml_facts(p.request, *p.inventory));
   p.nvml = std::move(nvml);
+  if (p.request.devices == request::Devices::cdi) return plan_cdi(std::move(p), config);
   NVRUNC_TRY(target, inspect_rootfs(p.document.json, bundle, p.inventory->driver_version));
   p.target = target;
   NVRUNC_TRY(plan, plan::make_plan(p.request, *p.inventory, p.target, plan_options(config), p.nvml ? &*p.nvml : nullptr));
@@ -141,18 +149,21 @@ int run(int argc, char** argv) {
         return 1;
       }
       config = std::move(*loaded);
+    } else {
+      config = lenient_config(); // only `runtimes` matters here; a broken file must not block delete
+    }
+    // The low-level runtime first: a create that cannot go on must leave config.json as it was.
+    auto runtime = find_low_level_runtime(config->runtimes);
+    if (!runtime) {
+      make_logger(inv, &*config).error(runtime.error().what());
+      return 1;
+    }
+    if (inv.modifies_spec() && inv.problem.empty()) {
       const auto logger = make_logger(inv, &*config);
       if (auto r = prepare(inv, *config, logger); !r) {
         logger.error(inv.command + ": " + r.error().what());
         return 1;
       }
-    } else {
-      config = lenient_config(); // only `runtimes` matters here; a broken file must not block delete
-    }
-    auto runtime = find_low_level_runtime(config->runtimes);
-    if (!runtime) {
-      make_logger(inv, &*config).error(runtime.error().what());
-      return 1;
     }
     if (inv.version) print_version();
     runtime_path = *runtime;

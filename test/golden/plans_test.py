@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Golden plans: what `nvrunc create` would do, for a table of requests on an 8-GPU simulated node
 with MIG on GPUs 1 and 6 (`nvrunc-ctl mock-driver --dgx`), compared exactly with the files in
-test/fixtures/plans/. The plan comes from `nvrunc-ctl explain --json` (the code path `create`
+test/fixtures/plans/; and the CDI specs `nvrunc-ctl cdi generate` writes for the same node, compared
+with test/fixtures/cdi-generate/. The plan comes from `nvrunc-ctl explain --json` (the code path `create`
 uses, minus the write). Host-specific values are replaced by names before comparing: the node's
 directory by $NODE, the bundle by $BUNDLE, and the dynamic majors the node picked on this host by
 $<NAME>_MAJOR. Regenerate after an intended change with NVRUNC_UPDATE_GOLDEN=1 and review the diff.
@@ -44,6 +45,42 @@ CASES = [
     ("unknown-mig", ["NVIDIA_VISIBLE_DEVICES=1:9"]),
     ("nothing", ["PATH=/bin"]),
 ]
+
+
+# `nvrunc-ctl cdi generate --format json` on the same node, compared with test/fixtures/cdi-generate/.
+GENERATE_FIXTURES = os.path.join(HERE, "..", "fixtures", "cdi-generate")
+GENERATE_CASES = [
+    ("default", []),
+    ("type-index-compute", ["--device-name-strategy", "type-index", "--driver-capabilities", "utility,compute"]),
+    ("vendor-class-no-all", ["--vendor", "example.com", "--class", "accel", "--device-name-strategy", "index",
+                             "--no-all-device", "--driver-capabilities", "graphics,display"]),
+]
+
+
+def generate(config, args):
+    env = dict(os.environ, NVRUNC_CONFIG=config)
+    p = subprocess.run([CTL, "cdi", "generate", "--format", "json"] + args, env=env, capture_output=True, text=True)
+    if p.returncode != 0:
+        return {"error": p.stderr.strip()}
+    return json.loads(p.stdout)
+
+
+def compare(kind, name, fixtures, actual, update):
+    """1 when the normalised output differs from its fixture (printing the diff), else 0."""
+    text = json.dumps(actual, indent=2, sort_keys=False) + "\n"
+    path = os.path.join(fixtures, name + ".json")
+    if update:
+        os.makedirs(fixtures, exist_ok=True)
+        with open(path, "w") as f:
+            f.write(text)
+    expected = open(path).read() if os.path.exists(path) else None
+    if expected == text:
+        print(f"ok   {kind} {name}")
+        return 0
+    print(f"FAIL {kind} {name}: differs from {path}", file=sys.stderr)
+    if expected is not None:
+        subprocess.run(["diff", "-u", path, "-"], input=text, text=True)
+    return 1
 
 
 def node_facts(node):
@@ -130,19 +167,10 @@ def main():
             bundle = os.path.join(work, "bundles", name)
             make_bundle(bundle, env)
             actual = normalise(explain(bundle, os.path.join(node, "config.toml")), node, bundle, dynamic)
-            text = json.dumps(actual, indent=2, sort_keys=False) + "\n"
-            path = os.path.join(FIXTURES, name + ".json")
-            if update:
-                with open(path, "w") as f:
-                    f.write(text)
-            expected = open(path).read() if os.path.exists(path) else None
-            if expected != text:
-                failures += 1
-                print(f"FAIL {name}: plan differs from {path}", file=sys.stderr)
-                if expected is not None:
-                    subprocess.run(["diff", "-u", path, "-"], input=text, text=True)
-            else:
-                print(f"ok   {name}")
+            failures += compare("plan", name, FIXTURES, actual, update)
+        for name, args in GENERATE_CASES:
+            spec = generate(os.path.join(node, "config.toml"), args)
+            failures += compare("cdi generate", name, GENERATE_FIXTURES, normalise(spec, node, work, dynamic), update)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return 1 if failures else 0

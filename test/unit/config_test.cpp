@@ -161,6 +161,10 @@ TEST_CASE("config: the shipped config/config.toml documents the true defaults", 
     CHECK(c->hook_path == d.hook_path);
     CHECK(c->log_level == d.log_level);
     CHECK(c->log_file == d.log_file);
+    CHECK(c->cdi_spec_dirs == d.cdi_spec_dirs);
+    CHECK(c->cdi_default_kind == d.cdi_default_kind);
+    CHECK(c->cdi_annotation_prefixes == d.cdi_annotation_prefixes);
+    CHECK(c->cdi_regenerate_stale == d.cdi_regenerate_stale);
   }
 }
 

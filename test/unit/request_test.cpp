@@ -168,3 +168,72 @@ TEST_CASE("request: feature switches", "[request]") {
   CHECK(r.gdrcopy);
   CHECK_FALSE(read(spec_with_env({"NVIDIA_GDS=enabled"})).gds); // no GPU request: nothing
 }
+
+TEST_CASE("request: CDI names in NVIDIA_VISIBLE_DEVICES", "[request][cdi]") {
+  struct Row {
+    std::string value;
+    Devices devices;
+    std::vector<std::string> ids;
+  };
+  const std::vector<Row> rows = {
+      {"nvidia.com/gpu=0", Devices::cdi, {"nvidia.com/gpu=0"}},
+      {"nvidia.com/gpu=0,1", Devices::cdi, {"nvidia.com/gpu=0", "nvidia.com/gpu=1"}},
+      {"1, nvidia.com/gpu=1:0 ,all", Devices::cdi, {"nvidia.com/gpu=1", "nvidia.com/gpu=1:0", "nvidia.com/gpu=all"}},
+      {"amd.com/gpu=0,nvidia.com/gpu=GPU-x,amd.com/gpu=0", Devices::cdi, {"amd.com/gpu=0", "nvidia.com/gpu=GPU-x"}},
+      {"nvidia.com/gpu=0,none", Devices::cdi, {"nvidia.com/gpu=0"}},
+      {"nvidia.com/gpu=0,void", Devices::nothing, {}},
+      {"0,1", Devices::list, {"0", "1"}}, // no qualified name: the legacy path
+  };
+  for (const auto& row : rows) {
+    INFO(row.value);
+    auto r = read(spec_with_env({"NVIDIA_VISIBLE_DEVICES=" + row.value}));
+    CHECK(r.devices == row.devices);
+    CHECK(r.ids == row.ids);
+  }
+  config::Config other;
+  other.cdi_default_kind = "example.com/accel";
+  CHECK(read(spec_with_env({"NVIDIA_VISIBLE_DEVICES=2,nvidia.com/gpu=0"}), other).ids ==
+        std::vector<std::string>{"example.com/accel=2", "nvidia.com/gpu=0"});
+  auto bad = request::read_request(spec_with_env({"NVIDIA_VISIBLE_DEVICES=nvidia.com/gpu=0,bad/name/x=1"}), {});
+  REQUIRE_FALSE(bad);
+  CHECK(bad.error().code() == Errc::invalid_argument);
+  CHECK(bad.error().what().find("NVIDIA_VISIBLE_DEVICES") != std::string::npos);
+}
+
+TEST_CASE("request: CDI annotations come first, are not subject to the env policy, and must be qualified",
+          "[request][cdi]") {
+  spec::Json s = spec_with_env({"NVIDIA_VISIBLE_DEVICES=all"});
+  s["annotations"] = {{"cdi.k8s.io/plugin_b", "nvidia.com/gpu=1"},
+                      {"cdi.k8s.io/plugin_a", "nvidia.com/gpu=0, nvidia.com/gpu=1"},
+                      {"io.kubernetes.cri.container-type", "container"}};
+  config::Config c;
+  c.accept_envvar_unprivileged = false;
+  auto r = read(s, c);
+  CHECK(r.devices == Devices::cdi);
+  CHECK(r.ids == std::vector<std::string>{"nvidia.com/gpu=0", "nvidia.com/gpu=1"}); // in key order
+  CHECK(r.source.find("cdi.k8s.io/plugin_a, cdi.k8s.io/plugin_b") != std::string::npos);
+  CHECK(r.capabilities.to_string() == "utility,compute");
+  config::Config off;
+  off.cdi_annotation_prefixes.clear();
+  CHECK(read(s, off).devices == Devices::all);
+  config::Config custom;
+  custom.cdi_annotation_prefixes = {"example.com/devices."};
+  s["annotations"]["example.com/devices.x"] = "amd.com/gpu=0";
+  CHECK(read(s, custom).ids == std::vector<std::string>{"amd.com/gpu=0"});
+  s["annotations"] = {{"cdi.k8s.io/x", "0"}};
+  auto bad = request::read_request(s, {});
+  REQUIRE_FALSE(bad);
+  CHECK(bad.error().what().find("`0` is not a fully-qualified CDI device name") != std::string::npos);
+}
+
+TEST_CASE("request: CDI names in volume mounts", "[request][cdi]") {
+  spec::Json s = spec_with_env({});
+  s["mounts"] = {{{"destination", "/var/run/nvidia-container-devices/cdi/nvidia.com/gpu/0"}, {"source", "/dev/null"}},
+                 {{"destination", "/var/run/nvidia-container-devices/cdi/nvidia.com/gpu=GPU-1"}, {"source", "/dev/null"}},
+                 {{"destination", "/var/run/nvidia-container-devices/3"}, {"source", "/dev/null"}}};
+  config::Config c;
+  c.accept_volume_mounts = true;
+  auto r = read(s, c);
+  CHECK(r.devices == Devices::cdi);
+  CHECK(r.ids == std::vector<std::string>{"nvidia.com/gpu=0", "nvidia.com/gpu=GPU-1", "nvidia.com/gpu=3"});
+}

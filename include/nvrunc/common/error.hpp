@@ -26,6 +26,7 @@ enum class Errc {
   io,                // a system call failed
   unsafe_path,       // a path would leave its root or crosses a symlink it must not
   unsupported,       // recognised but not implemented for this input
+  stale_spec,        // a CDI spec no longer matches the host (driver version, files)
   internal,          // a bug: an invariant was broken
 };
 

@@ -18,5 +18,7 @@ bool iequals(std::string_view a, std::string_view b);
 std::string join(const std::vector<std::string>& parts, std::string_view sep);
 // True when every character is an ASCII digit and s is not empty.
 bool is_digits(std::string_view s);
+// Text from an image for an error message: non-printable bytes as '?', at most `max` bytes then "...".
+std::string printable(std::string_view s, size_t max = 64);
 
 } // namespace nvrunc

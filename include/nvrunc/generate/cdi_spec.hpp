@@ -41,8 +41,15 @@ struct CdiOptions {
 inline constexpr const char* driver_version_annotation = "nvrunc.io/driver-version";
 inline constexpr const char* capabilities_annotation = "nvrunc.io/capabilities";
 inline constexpr const char* generator_annotation = "nvrunc.io/generator";
+inline constexpr const char* name_strategies_annotation = "nvrunc.io/device-name-strategies";
 
 Result<NameStrategy> parse_name_strategy(std::string_view text);
+std::string to_string(NameStrategy strategy);
+
+// The options a spec made by cdi_spec() was made with (kind, strategies, capabilities, the `all`
+// device), from its annotations, for regenerating it; `plan_options` as given. Fails
+// (Errc::invalid_argument) for a spec that nvrunc did not make.
+Result<CdiOptions> options_of(const cdi::Spec& spec, const plan::Options& plan_options);
 
 // Fails (Errc::driver_missing) without a loaded driver; MIG devices need `nvml` (without it they
 // are left out and reported in `skipped`).

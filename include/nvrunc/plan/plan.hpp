@@ -62,6 +62,11 @@ struct Selection {
 Result<Selection> select_devices(const request::Request& request, const discover::Inventory& inventory,
                                  const discover::NvmlFacts* nvml);
 
+// NVIDIA_REQUIRE_* (unless disabled) against the driver and `gpus` (arch and brand from `nvml`).
+// Fails (Errc::unmet_requirement) naming the condition, the value found and what to do.
+Result<void> check_requirements(const request::Request& request, const discover::Inventory& inventory,
+                                const std::vector<const discover::Gpu*>& gpus, const discover::NvmlFacts* nvml);
+
 // Whether evaluating the request needs NVML: MIG ids, or requirements to check.
 bool needs_nvml(const request::Request& request);
 

@@ -1,11 +1,17 @@
 // What a container asks for, read from its OCI spec with nvidia-container-toolkit's meaning
 // (reference nvidia-container-toolkit.md §2.9-§2.11, libnvidia-container.md §5.1):
 //
-// - Sources, first match wins: `/dev/null` mounts under /var/run/nvidia-container-devices/ (only
-//   when accept-nvidia-visible-devices-as-volume-mounts), then the `swarm-resource` env names, then
+// - Sources, first match wins: CDI annotations (keys starting with one of the config's
+//   annotation-prefixes, sorted by key, values comma lists of fully-qualified CDI names), then
+//   `/dev/null` mounts under /var/run/nvidia-container-devices/ (only when
+//   accept-nvidia-visible-devices-as-volume-mounts; `cdi/<vendor>/<class>/<name>` and
+//   `cdi/<vendor>/<class>=<name>` are CDI names), then the `swarm-resource` env names, then
 //   NVIDIA_VISIBLE_DEVICES. Unset/empty/"void": nothing; "none": driver files but no GPU; "all";
 //   otherwise a comma list of ids. Legacy CUDA image rule: unset + CUDA_VERSION set + no
 //   NVIDIA_REQUIRE_CUDA means "all".
+// - A list holding at least one fully-qualified CDI name (`vendor/class=name`) is a CDI request:
+//   every id is then a CDI name, unqualified ones (and "all") taken as names of the config's
+//   default-kind (`0` -> `nvidia.com/gpu=0`); "none" entries are dropped.
 // - Env requests from unprivileged containers (no CAP_SYS_ADMIN in the bounding set) are honoured
 //   only with accept-nvidia-visible-devices-envvar-when-unprivileged (default true).
 // - Kubernetes sandbox (pause) containers never get anything.
@@ -30,6 +36,7 @@ enum class Devices {
   driver_only, // "none": driver libraries, binaries and control nodes, no GPU
   all,         // every GPU
   list,        // the ids in `ids`
+  cdi,         // the fully-qualified CDI device names in `ids`, resolved against the spec directories
 };
 
 struct Request {

@@ -30,6 +30,7 @@ struct BundlePlan {
   plan::Target target;
   plan::Plan plan;
   spec::Json updated; // the spec after the edits
+  std::vector<std::string> cdi_spec_files; // a CDI request: the spec files its devices came from
 
   bool changes_spec() const { return updated != document.json; }
 };

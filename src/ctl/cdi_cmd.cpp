@@ -20,7 +20,7 @@ namespace {
 struct GenerateOptions {
   std::string output, format, vendor = "nvidia.com", device_class = "gpu", capabilities = "all", hook_path;
   std::vector<std::string> strategies;
-  bool no_all = false;
+  bool no_all = false, no_annotations = false;
 };
 
 int error(const char* command, const Error& e) {
@@ -42,6 +42,7 @@ Result<generate::CdiOptions> cdi_options(const GenerateOptions& o, const config:
   c.plan_options = runtime::plan_options(config);
   if (!o.hook_path.empty()) c.plan_options.hook_path = o.hook_path;
   c.all_device = !o.no_all;
+  c.annotations = !o.no_annotations;
   return c;
 }
 
@@ -118,6 +119,10 @@ void add_generate(CLI::App& cdi, int& exit_code) {
       ->capture_default_str();
   g->add_option("--hook-path", o->hook_path, "nvrunc-hook as the container runtime will find it");
   g->add_flag("--no-all-device", o->no_all, "Leave out the `all` device");
+  g->add_flag("--no-annotations", o->no_annotations,
+              "Leave out the nvrunc.io/ annotations (driver version, options), so that the spec is cdiVersion "
+              "0.5.0 for engines whose CDI library predates 0.6.0 (podman 4.3); a stale spec is then seen only "
+              "from its missing files, and cannot be regenerated in place");
   g->callback([o, &exit_code] { exit_code = run_generate(*o); });
 }
 

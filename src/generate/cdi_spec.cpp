@@ -152,6 +152,7 @@ Result<cdi::Spec> cdi_spec(const Inventory& inv, const discover::NvmlFacts* nvml
   std::string strategies;
   for (auto st : o.strategies) strategies += (strategies.empty() ? "" : ",") + to_string(st);
   spec.annotations.emplace_back(name_strategies_annotation, strategies);
+  if (!o.annotations) spec.annotations.clear();
   spec.edits = cdi::from_edits(common.edits);
   for (const auto& c : candidates(inv, nvml, o, skip)) {
     NVRUNC_TRY(p, plan::make_plan(request_for(request::Devices::list, c.id, o.capabilities), inv, target,

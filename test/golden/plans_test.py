@@ -53,7 +53,7 @@ GENERATE_CASES = [
     ("default", []),
     ("type-index-compute", ["--device-name-strategy", "type-index", "--driver-capabilities", "utility,compute"]),
     ("vendor-class-no-all", ["--vendor", "example.com", "--class", "accel", "--device-name-strategy", "index",
-                             "--no-all-device", "--driver-capabilities", "graphics,display"]),
+                             "--no-all-device", "--driver-capabilities", "graphics,display", "--no-annotations"]),
 ]
 
 

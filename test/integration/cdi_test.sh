@@ -200,4 +200,25 @@ out=$(NVRUNC_CONFIG=$SCRATCH/config-regen.toml run_bundle stale)
 check_eq "regenerated: the container runs with GPU 0" "nvidia0 " "$(gpu_nodes "$out")"
 check_contains "the spec now records the host driver" "$(grep driver-version "$SPEC")" "$VER"
 
+echo "== podman reads our spec itself: podman run --device <kind>=3 (cdiVersion 0.5.0 for podman 4.3)"
+if command -v podman >/dev/null 2>&1; then
+  # podman 4.3 reads only /etc/cdi and /var/run/cdi: a kind of our own, so no real spec is touched.
+  PODMAN_SPEC=/var/run/cdi/nvrunc-it-$$.yaml
+  trap 'rm -f "$PODMAN_SPEC"; scratch_cleanup' EXIT
+  mkdir -p /var/run/cdi
+  "$NVRUNC_CTL" cdi generate --vendor nvrunc-it.example.com --no-annotations --output "$PODMAN_SPEC" 2>/dev/null
+  check_contains "cdiVersion 0.5.0 without annotations" "$(cat "$PODMAN_SPEC")" 'cdiVersion: "0.5.0"'
+  make_rootfs "$SCRATCH/podman-rootfs"
+  out=$(timeout 180 podman --runtime runc run --rm --ulimit nofile=1024:1024 --ulimit nproc=1024:1024 \
+    --device nvrunc-it.example.com/gpu=3 --rootfs "$SCRATCH/podman-rootfs" \
+    sh -c 'ls /dev; nvrunc-probe libs; nvidia-smi -L' 2>&1)
+  echo "$out" | grep -E "nvidia|count" | sed 's/^/    | /'
+  check_eq "podman: exactly GPU 3" "nvidia3 " "$(gpu_nodes "$out")"
+  check_contains "podman: libcuda.so.1 by SONAME (the spec's hook ran)" "$out" "cuda.count=1"
+  check_contains "podman: nvidia-smi -L shows GPU 3" "$out" "$UUID3"
+  rm -f "$PODMAN_SPEC"
+else
+  echo "  (no podman: interop check skipped)"
+fi
+
 finish

@@ -35,6 +35,10 @@ struct CdiOptions {
   Capabilities capabilities = Capabilities::all();
   plan::Options plan_options; // hook path, ldconfig, dev root
   bool all_device = true;
+  // The nvrunc.io/ annotations (driver version, capabilities, strategies) need cdiVersion 0.6.0;
+  // without them the spec is 0.5.0, which older CDI consumers (podman 4.3) read. Staleness is then
+  // seen only from missing files (library names carry the driver version).
+  bool annotations = true;
 };
 
 // Annotation keys written into generated specs.

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <vector>
 
@@ -18,8 +19,10 @@ struct Fd {
   explicit Fd(int f) : fd(f) {}
   Fd(const Fd&) = delete;
   Fd& operator=(const Fd&) = delete;
-  ~Fd() {
+  ~Fd() { reset(-1); }
+  void reset(int f) {
     if (fd >= 0) ::close(fd);
+    fd = f;
   }
 };
 
@@ -66,27 +69,58 @@ Result<std::string> read_file(const std::string& path, size_t limit) {
   return out;
 }
 
-Result<void> write_file_atomic(const std::string& path, std::string_view content, const WriteOptions& options) {
-  const std::string dir = dir_of(path);
+namespace {
+
+// A new file in `dir` with a unique name.
+Result<void> make_named_temp(const std::string& dir, Fd& fd, std::string& tmp) {
   std::string tmpl = dir + "/.nvrunc-tmp-XXXXXX";
   std::vector<char> name(tmpl.begin(), tmpl.end());
   name.push_back('\0');
-  Fd fd(::mkostemp(name.data(), O_CLOEXEC));
+  fd.reset(::mkostemp(name.data(), O_CLOEXEC));
   if (fd.fd < 0) return fail_errno("create temporary file in `" + dir + "`");
-  const std::string tmp(name.data());
+  tmp = name.data();
+  return {};
+}
+
+// Gives an unnamed O_TMPFILE file a unique name in `dir`. Until this point a process killed
+// mid-write leaves nothing behind; only the moment between this link and the rename can leave a
+// temporary file.
+bool name_tmpfile(const Fd& fd, const std::string& dir, std::string& tmp) {
+  const std::string proc = "/proc/self/fd/" + std::to_string(fd.fd);
+  for (int attempt = 0; attempt < 16; ++attempt) {
+    char suffix[32];
+    std::snprintf(suffix, sizeof suffix, "%d-%u", static_cast<int>(::getpid()),
+                  static_cast<unsigned>(::random()) ^ static_cast<unsigned>(attempt));
+    tmp = dir + "/.nvrunc-tmp-" + suffix;
+    if (::linkat(AT_FDCWD, proc.c_str(), AT_FDCWD, tmp.c_str(), AT_SYMLINK_FOLLOW) == 0) return true;
+    if (errno != EEXIST) return false;
+  }
+  return false;
+}
+
+} // namespace
+
+Result<void> write_file_atomic(const std::string& path, std::string_view content, const WriteOptions& options) {
+  const std::string dir = dir_of(path);
+  // O_TMPFILE where the filesystem has it (and /proc is there to link it), a named file otherwise.
+  Fd fd(::open(dir.c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, options.mode));
+  const bool unnamed = fd.fd >= 0 && path_exists("/proc/self/fd");
+  if (!unnamed) fd.reset(-1);
+  std::string tmp;
+  if (!unnamed)
+    if (auto r = make_named_temp(dir, fd, tmp); !r) return r;
+  const std::string what = unnamed ? "a temporary file in `" + dir + "`" : "`" + tmp + "`";
   auto cleanup_fail = [&](tl::unexpected<Error> e) {
-    ::unlink(tmp.c_str());
+    if (!tmp.empty()) ::unlink(tmp.c_str());
     return e;
   };
-  if (::fchmod(fd.fd, options.mode) != 0) return cleanup_fail(fail_errno("chmod `" + tmp + "`"));
+  if (::fchmod(fd.fd, options.mode) != 0) return cleanup_fail(fail_errno("chmod " + what));
   if ((options.uid || options.gid) && geteuid() == 0 &&
       ::fchown(fd.fd, options.uid.value_or(static_cast<uid_t>(-1)), options.gid.value_or(static_cast<gid_t>(-1))) != 0)
-    return cleanup_fail(fail_errno("chown `" + tmp + "`"));
-  if (auto r = write_all(fd.fd, content, tmp); !r) {
-    ::unlink(tmp.c_str());
-    return r;
-  }
-  if (::fsync(fd.fd) != 0) return cleanup_fail(fail_errno("fsync `" + tmp + "`"));
+    return cleanup_fail(fail_errno("chown " + what));
+  if (auto r = write_all(fd.fd, content, unnamed ? dir : tmp); !r) return cleanup_fail(fail(std::move(r.error())));
+  if (::fsync(fd.fd) != 0) return cleanup_fail(fail_errno("fsync " + what));
+  if (unnamed && !name_tmpfile(fd, dir, tmp)) return fail_errno("link " + what);
   if (::rename(tmp.c_str(), path.c_str()) != 0) return cleanup_fail(fail_errno("rename `" + tmp + "` to `" + path + "`"));
   Fd dfd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (dfd.fd >= 0) ::fsync(dfd.fd); // best effort: the rename is already visible

@@ -8,7 +8,8 @@
 #   --bin-dir DIR     use targets already built there (a -DNVRUNC_FUZZ=ON build's fuzz-bin); no build
 #   --source DIR      the source tree to configure (default: this repository)
 #   --targets "A B"   only these targets (names without fuzz_), default all that were built
-#   --runs N          stop each target after N executions instead of after SECONDS
+#   --runs N          stop each target after N executions, or after SECONDS when that is given
+#                     too (whichever comes first: a long run with a time cap per target)
 #   --corpus-dir DIR  the growing corpus, one sub-directory per target (default: BUILD/corpus);
 #                     the seeds in test/fuzz/corpus are read-only inputs
 #   --smoke           CI mode: a throw-away corpus in a temporary directory
@@ -24,7 +25,7 @@ set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 source_dir=$repo build_dir="" bin_dir="" targets="" runs="" corpus_dir="" smoke=0 jobs=2
-seconds=10
+seconds=10 seconds_given=0
 while (($#)); do
   case "$1" in
     --build-dir) build_dir=$2; shift 2 ;;
@@ -37,7 +38,7 @@ while (($#)); do
     --skip-known) export NVRUNC_FUZZ_SKIP_KNOWN=$2; shift 2 ;;
     --jobs) jobs=$2; shift 2 ;;
     -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-    [0-9]*) seconds=$1; shift ;;
+    [0-9]*) seconds=$1; seconds_given=1; shift ;;
     *) echo "run.sh: unknown argument \`$1\` (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -64,6 +65,14 @@ if [[ -z $bin_dir ]]; then
   command -v clang++ >/dev/null 2>&1 && command -v clang >/dev/null 2>&1 ||
     skip "clang is not installed (packaging/install-deps.sh --test)"
   have_libfuzzer || skip "clang cannot link libFuzzer with ASan/UBSan (install libclang-rt-dev)"
+  # A build directory configured from another source tree would fuzz that tree's modules.
+  if [[ -f $build_dir/CMakeCache.txt ]]; then
+    configured=$(sed -n 's/^CMAKE_HOME_DIRECTORY:INTERNAL=//p' "$build_dir/CMakeCache.txt")
+    if [[ $(cd "$configured" 2>/dev/null && pwd -P) != $(cd "$source_dir" && pwd -P) ]]; then
+      echo "run.sh: $build_dir was configured from \`$configured\`, not \`$source_dir\`: use another --build-dir" >&2
+      exit 1
+    fi
+  fi
   if [[ ! -f $build_dir/CMakeCache.txt ]]; then
     cmake -S "$source_dir" -B "$build_dir" -DNVRUNC_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo \
       -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ >"$build_dir/configure.log" 2>&1 ||
@@ -106,7 +115,10 @@ for t in $targets; do
   fi
   # 2. Fuzzing from the seeds (and what earlier runs found).
   limit=(-max_total_time="$seconds")
-  [[ -n $runs ]] && limit=(-runs="$runs")
+  if [[ -n $runs ]]; then
+    limit=(-runs="$runs")
+    ((seconds_given)) && limit+=(-max_total_time="$seconds")
+  fi
   dirs=("$corpus_dir/$t")
   [[ -d $seeds ]] && dirs+=("$seeds")
   [[ -d $regressions ]] && dirs+=("$regressions")

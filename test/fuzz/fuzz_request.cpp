@@ -13,6 +13,7 @@
 // ones; an unprivileged env request is ignored when the policy says so; requirements are non-blank
 // and check() copes with all of them; reading is a function of the spec.
 #include "fuzz_util.hpp"
+#include "nvrunc/cdi/names.hpp"
 #include "nvrunc/request/request.hpp"
 #include "nvrunc/spec/view.hpp"
 
@@ -92,14 +93,16 @@ bool same(const request::Request& a, const request::Request& b) {
 
 void check_request(const request::Request& r, const Input& in) {
   using request::Devices;
-  if (r.devices == Devices::list) {
-    fuzz::expect(!r.ids.empty() && r.ids.size() <= 1024, "a list request has 1 to 1024 ids");
+  if (r.devices == Devices::list || r.devices == Devices::cdi) {
+    const bool cdi = r.devices == Devices::cdi;
+    fuzz::expect(!r.ids.empty() && r.ids.size() <= 1024, "a list or CDI request has 1 to 1024 ids");
     for (size_t i = 0; i < r.ids.size(); ++i) {
-      fuzz::expect(!r.ids[i].empty() && r.ids[i].size() <= 256, "an id has 1 to 256 characters");
+      if (cdi) fuzz::expect(cdi::is_qualified_name(r.ids[i]), "a CDI request's ids are qualified CDI names");
+      else fuzz::expect(!r.ids[i].empty() && r.ids[i].size() <= 256, "an id has 1 to 256 characters");
       for (size_t j = 0; j < i; ++j) fuzz::expect(r.ids[i] != r.ids[j], "ids are unique");
     }
   } else {
-    fuzz::expect(r.ids.empty(), "only a list request has ids");
+    fuzz::expect(r.ids.empty(), "only a list or CDI request has ids");
   }
   if (!r.wants_driver()) return;
   fuzz::expect(r.capabilities.intersect(in.config.supported_capabilities) == r.capabilities,

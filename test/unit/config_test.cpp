@@ -172,13 +172,23 @@ TEST_CASE("config: the shipped config/config.toml documents the true defaults", 
 // on non-ASCII characters where it expects whitespace. Refused before toml++ sees them; non-ASCII
 // text in strings and comments stays fine.
 TEST_CASE("config: non-ASCII outside strings and comments is refused, inside them accepted", "[config][regression]") {
-  for (const char* text : {"\xd0\x93", "log-level = \"info\" \xc2\xa9 2024\n",
-                           "s = \"\"\"\\\n\xc2\xa7\"\"\"\n", "[nvrunc]\n\xe2\xb5\xae = 1\n"}) {
-    INFO(text);
-    auto c = config::parse(text, "/etc/nvrunc/config.toml");
+  struct Row {
+    const char* text;
+    const char* why;
+  };
+  for (const auto& row : std::vector<Row>{
+           {"\xd0\x93", "outside a string or comment"},
+           {"log-level = \"info\" \xc2\xa9 2024\n", "outside a string or comment"},
+           {"[nvrunc]\n\xe2\xb5\xae = 1\n", "outside a string or comment"},
+           {"s = \"\"\"\\\n\xc2\xa7\"\"\"\n", "after a line-ending backslash"},
+           {"s = \"\"\"\\\xc2\xa7", "after a backslash (an invalid escape)"}, // regressions/config/toml-nonascii-after-escape-backslash
+           {"s = \"\\\xc2\xa7\"", "after a backslash (an invalid escape)"},
+       }) {
+    INFO(row.text);
+    auto c = config::parse(row.text, "/etc/nvrunc/config.toml");
     REQUIRE_FALSE(c);
     CHECK(c.error().code() == Errc::bad_config);
-    CHECK(c.error().what().find("non-ASCII character outside a string or comment") != std::string::npos);
+    CHECK(c.error().what().find(std::string("non-ASCII character ") + row.why) != std::string::npos);
   }
   auto c = config::parse("# Grüße, © 2024\n[nvidia-container-runtime]\nlog-level = \"info\" # ©\n"
                          "[nvidia-container-cli]\nuser = 'Ünïcode'\nroot = \"\"\"\n/\"\"\"\nenvironment = []\n",
@@ -188,4 +198,16 @@ TEST_CASE("config: non-ASCII outside strings and comments is refused, inside the
   auto bad = config::parse("log-level = 1 # ok\nx = \xc2\xa9", "c.toml");
   REQUIRE_FALSE(bad);
   CHECK(bad.error().what().find("line 2, column 5") != std::string::npos);
+}
+
+// Found by fuzz_config (regressions/config/toml-table-header-bad-key-start, toml-array-brace):
+// toml++ 3.3's debug assertions fire on these; they are parse errors like any other.
+TEST_CASE("config: malformed tables and arrays are parse errors", "[config][regression]") {
+  for (const char* text : {"[/x]\n", "  [[ /x]]\n", "s=[}", "a=[1,}", "x={a=}"}) {
+    INFO(text);
+    auto c = config::parse(text, "c.toml");
+    REQUIRE_FALSE(c);
+    CHECK(c.error().code() == Errc::bad_config);
+    CHECK(c.error().what().find("parse `c.toml` at line 1") != std::string::npos);
+  }
 }

@@ -3,9 +3,11 @@
 #   sudo packaging/test.sh
 # 1. installs every dependency from Debian (packaging/install-deps.sh --test);
 # 2. builds in build-test/ from scratch and runs every test: unit, component, integration (real
-#    runc containers on a simulated GPU node);
-# 3. builds again with AddressSanitizer + UndefinedBehaviorSanitizer (build-asan/) and runs the unit
-#    and component tests there. NVRUNC_SKIP_SANITIZERS=1 skips this step.
+#    runc, containerd and podman containers on simulated GPU nodes), golden;
+# 3. builds again with clang, AddressSanitizer + UndefinedBehaviorSanitizer and libFuzzer's
+#    coverage (build-asan/, -DNVRUNC_FUZZ=ON) and runs the unit and component tests there, then
+#    the fuzz smoke run (every regression input, then a few seconds per target).
+#    NVRUNC_SKIP_SANITIZERS=1 skips this step.
 # Exit status 0 only if everything passed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,16 +22,17 @@ rm -rf build-test
 cmake -S . -B build-test -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build-test -j"$jobs"
 
-step "tests: unit, component, integration"
-ctest --test-dir build-test --output-on-failure -j"$jobs" --timeout 600
+step "tests: unit, component, integration, golden"
+ctest --test-dir build-test --output-on-failure -j"$jobs" --timeout 600 -LE fuzz
 
 if [[ "${NVRUNC_SKIP_SANITIZERS:-0}" != 1 ]]; then
-  step "sanitizer build (build-asan/): unit and component tests under ASan + UBSan"
+  step "sanitizer + fuzz build (build-asan/, clang): unit and component tests under ASan + UBSan, fuzz smoke"
   rm -rf build-asan
-  cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DNVRUNC_SANITIZE=ON >/dev/null
+  cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DNVRUNC_FUZZ=ON \
+    -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ >/dev/null
   cmake --build build-asan -j"$jobs"
   ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-    ctest --test-dir build-asan --output-on-failure -j"$jobs" -L 'unit|component'
+    ctest --test-dir build-asan --output-on-failure -j"$jobs" -L 'unit|component|fuzz'
 fi
 
 step "all tests passed"

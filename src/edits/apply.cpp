@@ -1,6 +1,8 @@
 #include "nvrunc/edits/apply.hpp"
 
 #include <algorithm>
+#include <unordered_map>
+#include <unordered_set>
 
 namespace nvrunc::edits {
 
@@ -20,15 +22,28 @@ Result<Json*> ensure(Json& obj, const char* key, Json::value_t kind, const std::
   return &*it;
 }
 
-// Replaces the element whose `key` equals `value`, or appends.
-void upsert(Json& array, const char* key, const std::string& value, Json element) {
-  for (auto& e : array)
-    if (e.is_object() && e.contains(key) && e[key] == value) {
-      e = std::move(element);
-      return;
+// An array of objects keyed by one string member: replaces the first element whose `key` equals a
+// value, or appends. The index is built once, so applying n edits to m entries is O(n + m).
+class KeyedArray {
+public:
+  KeyedArray(Json& array, const char* key) : m_array(array) {
+    for (size_t i = 0; i < array.size(); ++i) {
+      const auto& e = array[i];
+      if (!e.is_object()) continue;
+      auto it = e.find(key);
+      if (it != e.end() && it->is_string()) m_index.emplace(it->get<std::string>(), i);
     }
-  array.push_back(std::move(element));
-}
+  }
+  void upsert(const std::string& value, Json element) {
+    auto [it, added] = m_index.emplace(value, m_array.size());
+    if (added) m_array.push_back(std::move(element));
+    else m_array[it->second] = std::move(element);
+  }
+
+private:
+  Json& m_array;
+  std::unordered_map<std::string, size_t> m_index;
+};
 
 Result<void> apply_env(Json& spec, const std::vector<std::string>& env) {
   if (env.empty()) return {};
@@ -70,23 +85,33 @@ Json allow_rule(const DeviceNode& d) {
   return r;
 }
 
-// Appends `rule` unless it already takes effect: present after the last deny rule. A rule whose
-// `allow` is not a boolean is refused, as runc refuses it.
-Result<void> add_allow_rule(Json& rules, const Json& rule) {
-  size_t last_deny = 0;
-  for (size_t i = 0; i < rules.size(); ++i) {
-    if (!rules[i].is_object()) continue;
-    auto allow = rules[i].find("allow");
-    if (allow == rules[i].end()) continue;
-    if (!allow->is_boolean())
-      return fail(Errc::bad_spec, "`linux.resources.devices[" + std::to_string(i) + "].allow`: expected a boolean");
-    if (!allow->get<bool>()) last_deny = i + 1;
+// linux.resources.devices: an allow rule is appended unless it already takes effect (present after
+// the last deny rule). A rule whose `allow` is not a boolean is refused, as runc refuses it.
+class AllowRules {
+public:
+  static Result<AllowRules> read(Json& rules) {
+    size_t last_deny = 0;
+    for (size_t i = 0; i < rules.size(); ++i) {
+      if (!rules[i].is_object()) continue;
+      auto allow = rules[i].find("allow");
+      if (allow == rules[i].end()) continue;
+      if (!allow->is_boolean())
+        return fail(Errc::bad_spec, "`linux.resources.devices[" + std::to_string(i) + "].allow`: expected a boolean");
+      if (!allow->get<bool>()) last_deny = i + 1;
+    }
+    AllowRules r(rules);
+    for (size_t i = last_deny; i < rules.size(); ++i) r.m_effective.insert(rules[i].dump());
+    return r;
   }
-  for (size_t i = last_deny; i < rules.size(); ++i)
-    if (rules[i] == rule) return {};
-  rules.push_back(rule);
-  return {};
-}
+  void add(Json rule) {
+    if (m_effective.insert(rule.dump()).second) m_rules.push_back(std::move(rule));
+  }
+
+private:
+  explicit AllowRules(Json& rules) : m_rules(rules) {}
+  Json& m_rules;
+  std::unordered_set<std::string> m_effective;
+};
 
 Result<void> apply_devices(Json& spec, const std::vector<DeviceNode>& nodes) {
   if (nodes.empty()) return {};
@@ -96,11 +121,11 @@ Result<void> apply_devices(Json& spec, const std::vector<DeviceNode>& nodes) {
   if (auto r = ensure(*linux_, "devices", Json::value_t::array, "linux.devices"); !r) return fail(std::move(r.error()));
   NVRUNC_TRY(resources, ensure(*linux_, "resources", Json::value_t::object, "linux.resources"));
   NVRUNC_TRY(rules, ensure(*resources, "devices", Json::value_t::array, "linux.resources.devices"));
-  Json& devices = (*linux_)["devices"];
+  KeyedArray devices((*linux_)["devices"], "path");
+  NVRUNC_TRY(allow, AllowRules::read(*rules));
   for (const auto& d : nodes) {
-    upsert(devices, "path", d.path, device_entry(d));
-    if (d.permissions != "none")
-      if (auto r = add_allow_rule(*rules, allow_rule(d)); !r) return r;
+    devices.upsert(d.path, device_entry(d));
+    if (d.permissions != "none") allow.add(allow_rule(d));
   }
   return {};
 }
@@ -108,13 +133,14 @@ Result<void> apply_devices(Json& spec, const std::vector<DeviceNode>& nodes) {
 Result<void> apply_mounts(Json& spec, const std::vector<Mount>& mounts) {
   if (mounts.empty()) return {};
   NVRUNC_TRY(list, ensure(spec, "mounts", Json::value_t::array, "mounts"));
+  KeyedArray keyed(*list, "destination");
   for (const auto& m : mounts) {
     Json e = Json::object();
     e["destination"] = m.container_path;
     e["type"] = m.type;
     e["source"] = m.host_path;
     e["options"] = m.options;
-    upsert(*list, "destination", m.container_path, std::move(e));
+    keyed.upsert(m.container_path, std::move(e));
   }
   return {};
 }
@@ -129,7 +155,7 @@ Result<void> apply_hooks(Json& spec, const std::vector<Hook>& hooks) {
     e["args"] = h.args;
     e["env"] = h.env;
     if (h.timeout) e["timeout"] = *h.timeout;
-    upsert(*stage, "path", h.path, std::move(e));
+    KeyedArray(*stage, "path").upsert(h.path, std::move(e));
   }
   return {};
 }

@@ -5,13 +5,12 @@
 #include <sys/sysmacros.h>
 
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "nvrunc/common/strings.hpp"
 #include "nvrunc/engine/command.hpp"
 #include "nvrunc/os/exec.hpp"
 #include "nvrunc/os/file.hpp"
+#include "nvrunc/runtime/cdi.hpp"
 #include "nvrunc/runtime/shim.hpp"
 
 namespace nvrunc::ctl::doctor {
@@ -148,36 +147,27 @@ Row policy_row(const Node& node) {
   return {"request policy", Status::pass, "env requests only from privileged containers; volume-mount requests on", ""};
 }
 
-// nvrunc injects from live discovery and needs no CDI spec; a spec that others use (the engine's own
-// CDI injection) must still match the driver, or containers get libraries of another version.
+// nvrunc injects from live discovery and needs no CDI spec; a spec in the spec directories (used by
+// CDI requests and by the engines' own CDI injection) must still match the host, or containers get
+// libraries of another driver. Checked exactly as the shim checks the specs it uses.
 Row cdi_row(const Node& node) {
   if (!node.inventory || !node.inventory->driver_loaded()) return {"CDI specs", Status::skip, "no driver", ""};
-  std::vector<std::string> found, stale;
-  for (const auto& dir : node.config->cdi_spec_dirs) {
-    std::error_code ec;
-    for (const auto& e : fs::directory_iterator(dir, ec)) {
-      const auto ext = e.path().extension();
-      if (!e.is_regular_file() || (ext != ".json" && ext != ".yaml" && ext != ".yml")) continue;
-      std::ifstream in(e.path());
-      std::stringstream ss;
-      ss << in.rdbuf();
-      const std::string text = ss.str();
-      if (text.find("nvidia.com/") == std::string::npos) continue;
-      found.push_back(e.path().string());
-      if (text.find(node.inventory->driver_version) == std::string::npos) stale.push_back(e.path().string());
+  std::vector<std::string> fresh, problems, fixes;
+  for (const auto& c : runtime::check_spec_dirs(*node.config, *node.inventory)) {
+    if (c.problem.empty()) {
+      fresh.push_back(c.path + " (" + c.kind + ")");
+      continue;
     }
+    problems.push_back((c.path.empty() ? std::string("spec directories") : c.path) + ": " + c.problem);
+    fixes.push_back(c.ours ? "nvrunc-ctl cdi generate -o " + c.path + " (after each driver change)"
+                           : "regenerate or remove " + (c.path.empty() ? std::string("it") : c.path));
   }
-  if (!stale.empty()) {
-    std::string fix = "regenerate them after each driver change:";
-    for (const auto& f : stale) fix += " nvrunc-ctl cdi generate -o " + f + ";";
-    fix.back() = ' ';
-    return {"CDI specs", Status::warn, "written for another driver than " + node.inventory->driver_version + ": " +
-            join(stale, ", "), fix + "(or remove them)"};
-  }
-  if (found.empty())
-    return {"CDI specs", Status::pass, "none for nvidia.com in " + join(node.config->cdi_spec_dirs, ", ") +
-            " (nvrunc injects from live discovery; an engine's own CDI injection needs one: nvrunc-ctl cdi generate)", ""};
-  return {"CDI specs", Status::pass, "match driver " + node.inventory->driver_version + ": " + join(found, ", "), ""};
+  if (!problems.empty()) return {"CDI specs", Status::warn, join(problems, "; "), join(fixes, "; ")};
+  if (fresh.empty())
+    return {"CDI specs", Status::pass, "none in " + join(node.config->cdi_spec_dirs, ", ") +
+            " (nvrunc injects from live discovery; CDI requests and an engine's own CDI injection need one: "
+            "nvrunc-ctl cdi generate)", ""};
+  return {"CDI specs", Status::pass, "match this node: " + join(fresh, ", "), ""};
 }
 
 } // namespace

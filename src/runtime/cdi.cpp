@@ -4,6 +4,7 @@
 #include <sys/sysmacros.h>
 
 #include <algorithm>
+#include <map>
 
 #include "nvrunc/cdi/convert.hpp"
 #include "nvrunc/cdi/read.hpp"
@@ -99,20 +100,24 @@ std::string step_name(const cdi::ResolvedEdits& step) {
   return (step.device ? "CDI device " + *step.device : std::string("CDI common edits")) + " (" + step.spec_path + ")";
 }
 
+// The first host file the edits need that is gone: "mount source `…`" or "device node `…`".
+std::optional<std::string> missing_host_file(const cdi::ContainerEdits& c) {
+  for (const auto& m : c.mounts)
+    if (!m.host_path.empty() && m.host_path.front() == '/' && !exists(m.host_path))
+      return "mount source `" + m.host_path + "`";
+  for (const auto& d : c.device_nodes) {
+    const auto& host = d.host_path && !d.host_path->empty() ? *d.host_path : d.path;
+    if (!exists(host)) return "device node `" + host + "`";
+  }
+  return std::nullopt;
+}
+
 // One step's edits, completed from the host and checked against it, each entry with its reason.
 Result<edits::ContainerEdits> step_edits(const cdi::ResolvedEdits& step) {
   const std::string name = step_name(step);
   cdi::ContainerEdits c = step.edits;
-  for (const auto& m : c.mounts)
-    if (!m.host_path.empty() && m.host_path.front() == '/' && !exists(m.host_path))
-      return fail(Errc::stale_spec, name + ": mount source `" + m.host_path +
-                                        "` does not exist on this node: the spec is stale, regenerate it");
-  for (const auto& d : c.device_nodes) {
-    const auto& host = d.host_path && !d.host_path->empty() ? *d.host_path : d.path;
-    if (!exists(host))
-      return fail(Errc::stale_spec, name + ": device node `" + host +
-                                        "` does not exist on this node: the spec is stale, regenerate it");
-  }
+  if (auto missing = missing_host_file(c))
+    return fail(Errc::stale_spec, name + ": " + *missing + " does not exist on this node: the spec is stale, regenerate it");
   if (auto r = cdi::complete_device_nodes(c, stat_host_node); !r) return fail(std::move(r.error()).wrap(name));
   auto e = cdi::to_edits(c);
   if (!e) return fail(std::move(e.error()).wrap(name));
@@ -176,6 +181,43 @@ Result<std::vector<cdi::ResolvedEdits>> resolve(const cdi::Registry& registry, c
 }
 
 } // namespace
+
+std::vector<SpecCheck> check_spec_dirs(const config::Config& config, const discover::Inventory& inv) {
+  std::vector<SpecCheck> out;
+  auto registry = cdi::load_registry(config.cdi_spec_dirs);
+  if (!registry) return {{"", "", false, registry.error().what()}};
+  for (const auto& f : registry->specs()) {
+    SpecCheck c{f.path, f.spec.kind, annotation(f.spec, generate::generator_annotation).has_value(), ""};
+    if (auto made_for = stale_driver(f.spec, inv))
+      c.problem = "generated for driver " + *made_for + ", this node has " + host_driver(inv);
+    else if (auto missing = missing_host_file(f.spec.edits))
+      c.problem = *missing + " is gone";
+    else
+      for (const auto& d : f.spec.devices)
+        if (auto gone = missing_host_file(d.edits)) {
+          c.problem = "device " + d.name + ": " + *gone + " is gone";
+          break;
+        }
+    out.push_back(std::move(c));
+  }
+  // A conflict is recorded per device and per file: one line per file.
+  std::map<std::string, std::vector<std::string>> conflicts;
+  for (const auto& e : registry->errors()) {
+    const auto& what = e.error.message();
+    if (what.starts_with("conflicting CDI device `")) {
+      const auto name = what.substr(24, what.find('`', 24) - 24);
+      conflicts[e.path].push_back(name);
+    } else {
+      out.push_back({e.path, "", false, e.error.what()});
+    }
+  }
+  for (auto& [path, names] : conflicts)
+    out.push_back({path, "", false, std::to_string(names.size()) + " device" + (names.size() > 1 ? "s" : "") +
+                                        " also defined by another file of its directory, so unusable (" +
+                                        join(std::vector<std::string>(names.begin(), names.begin() + std::min<size_t>(names.size(), 3)), ", ") +
+                                        (names.size() > 3 ? ", …" : "") + ")"});
+  return out;
+}
 
 plan::Options plan_options(const config::Config& config) {
   plan::Options options;

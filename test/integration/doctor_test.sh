@@ -106,13 +106,29 @@ NVRUNC_CONFIG=$SCRATCH/cdi.toml "$NVRUNC_CTL" cdi generate -o "$SCRATCH/cdi/nvid
 driver=$(cat "$NODE/proc/driver/nvidia/version" | grep -o '[0-9]\+\.[0-9]\+\.[0-9]\+' | head -1)
 out=$(NVRUNC_CONFIG=$SCRATCH/cdi.toml doctor --no-container)
 check_eq "a generated spec: pass" pass "$(row "$out" "CDI specs")"
-check_contains "it matches the driver" "$out" "match driver $driver: $SCRATCH/cdi/nvidia.yaml"
+check_contains "it matches the node" "$out" "match this node: $SCRATCH/cdi/nvidia.yaml (nvidia.com/gpu)"
 sed "s/$driver/535.1.1/g" "$SCRATCH/cdi/nvidia.yaml" >"$SCRATCH/cdi/old.yaml"
 out=$(NVRUNC_CONFIG=$SCRATCH/cdi.toml doctor --no-container)
 rc=$?
 check_eq "a spec of another driver: warning" warn "$(row "$out" "CDI specs")"
-check_contains "names it" "$out" "written for another driver than $driver: $SCRATCH/cdi/old.yaml"
-check_contains "with the fix" "$out" "fix: regenerate them after each driver change: nvrunc-ctl cdi generate -o $SCRATCH/cdi/old.yaml (or remove them)"
+check_contains "names it and both drivers" "$out" "$SCRATCH/cdi/old.yaml: generated for driver 535.1.1, this node has driver $driver"
+check_contains "with the fix" "$out" "fix: nvrunc-ctl cdi generate -o $SCRATCH/cdi/old.yaml (after each driver change)"
+check_contains "the two files' devices conflict" "$out" "$SCRATCH/cdi/old.yaml: 5 devices also defined by another file of its directory, so unusable"
+rm -f "$SCRATCH/cdi/old.yaml"
+cat >"$SCRATCH/cdi/other.yaml" <<YAML
+cdiVersion: "0.5.0"
+kind: example.com/accel
+devices:
+- name: "0"
+  containerEdits:
+    mounts:
+    - {hostPath: $SCRATCH/gone, containerPath: /opt/x}
+YAML
+out=$(NVRUNC_CONFIG=$SCRATCH/cdi.toml doctor --no-container)
+check_eq "another vendor's spec with a missing file: warning" warn "$(row "$out" "CDI specs")"
+check_contains "names the missing file" "$out" "$SCRATCH/cdi/other.yaml: device 0: mount source \`$SCRATCH/gone\` is gone"
+check_contains "its fix" "$out" "regenerate or remove $SCRATCH/cdi/other.yaml"
+rm -f "$SCRATCH/cdi/other.yaml"
 check_eq "a warning leaves the node ready" 0 "$rc"
 printf '[nvrunc\n' >"$SCRATCH/broken.toml"
 out=$(NVRUNC_CONFIG=$SCRATCH/broken.toml doctor)

@@ -37,6 +37,17 @@ struct CdiInjection {
 Result<CdiInjection> inject_cdi(const request::Request& request, const config::Config& config,
                                 const discover::Inventory& inventory);
 
+// A spec file of the config's spec directories checked against the host as inject_cdi checks the
+// specs it uses (driver version of an nvrunc spec, host files present); a file that cannot be read
+// or is in conflict is reported too.
+struct SpecCheck {
+  std::string path;
+  std::string kind;      // "" when the file could not be read
+  bool ours = false;     // made by nvrunc-ctl cdi generate (it can regenerate it)
+  std::string problem;   // "" = fresh
+};
+std::vector<SpecCheck> check_spec_dirs(const config::Config& config, const discover::Inventory& inventory);
+
 // This node's spec (discovery, NVML when there are MIG devices, generate::cdi_spec): what
 // `nvrunc-ctl cdi generate` writes, and what a stale spec is regenerated with.
 Result<cdi::Spec> generate_node_spec(const config::Config& config, const generate::CdiOptions& options,

@@ -98,31 +98,48 @@ bool name_tmpfile(const Fd& fd, const std::string& dir, std::string& tmp) {
   return false;
 }
 
+// Writes `content` to `fd` (the temporary file for `path`) with the mode and owner asked for, and
+// syncs it. Errors name `path`, the file the caller is writing.
+Result<void> fill(const Fd& fd, std::string_view content, const WriteOptions& options, const std::string& path) {
+  if (::fchmod(fd.fd, options.mode) != 0) return fail_errno("chmod `" + path + "`");
+  if ((options.uid || options.gid) && geteuid() == 0 &&
+      ::fchown(fd.fd, options.uid.value_or(static_cast<uid_t>(-1)), options.gid.value_or(static_cast<gid_t>(-1))) != 0)
+    return fail_errno("chown `" + path + "`");
+  if (auto r = write_all(fd.fd, content, path); !r) return r;
+  if (::fsync(fd.fd) != 0) return fail_errno("fsync `" + path + "`");
+  return {};
+}
+
+// The temporary file, written and named: an unnamed O_TMPFILE file linked at the end where the
+// filesystem and /proc allow it (a kill mid-write leaves nothing), else a named file from the
+// start. Returns its name.
+Result<std::string> written_temp(const std::string& path, std::string_view content, const WriteOptions& options) {
+  const std::string dir = dir_of(path);
+  std::string tmp;
+  Fd fd(::open(dir.c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, options.mode));
+  if (fd.fd >= 0 && path_exists("/proc/self/fd")) {
+    if (auto r = fill(fd, content, options, path); !r) return fail(std::move(r.error()));
+    if (name_tmpfile(fd, dir, tmp)) return tmp;
+    // Not linkable here (no /proc/self/fd in this mount namespace, ...): the named way instead.
+  }
+  if (auto r = make_named_temp(dir, fd, tmp); !r) return fail(std::move(r.error()));
+  if (auto r = fill(fd, content, options, path); !r) {
+    ::unlink(tmp.c_str());
+    return fail(std::move(r.error()));
+  }
+  return tmp;
+}
+
 } // namespace
 
 Result<void> write_file_atomic(const std::string& path, std::string_view content, const WriteOptions& options) {
-  const std::string dir = dir_of(path);
-  // O_TMPFILE where the filesystem has it (and /proc is there to link it), a named file otherwise.
-  Fd fd(::open(dir.c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, options.mode));
-  const bool unnamed = fd.fd >= 0 && path_exists("/proc/self/fd");
-  if (!unnamed) fd.reset(-1);
-  std::string tmp;
-  if (!unnamed)
-    if (auto r = make_named_temp(dir, fd, tmp); !r) return r;
-  const std::string what = unnamed ? "a temporary file in `" + dir + "`" : "`" + tmp + "`";
-  auto cleanup_fail = [&](tl::unexpected<Error> e) {
-    if (!tmp.empty()) ::unlink(tmp.c_str());
+  NVRUNC_TRY(tmp, written_temp(path, content, options));
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    auto e = fail_errno("rename `" + tmp + "` to `" + path + "`");
+    ::unlink(tmp.c_str());
     return e;
-  };
-  if (::fchmod(fd.fd, options.mode) != 0) return cleanup_fail(fail_errno("chmod " + what));
-  if ((options.uid || options.gid) && geteuid() == 0 &&
-      ::fchown(fd.fd, options.uid.value_or(static_cast<uid_t>(-1)), options.gid.value_or(static_cast<gid_t>(-1))) != 0)
-    return cleanup_fail(fail_errno("chown " + what));
-  if (auto r = write_all(fd.fd, content, unnamed ? dir : tmp); !r) return cleanup_fail(fail(std::move(r.error())));
-  if (::fsync(fd.fd) != 0) return cleanup_fail(fail_errno("fsync " + what));
-  if (unnamed && !name_tmpfile(fd, dir, tmp)) return fail_errno("link " + what);
-  if (::rename(tmp.c_str(), path.c_str()) != 0) return cleanup_fail(fail_errno("rename `" + tmp + "` to `" + path + "`"));
-  Fd dfd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  }
+  Fd dfd(::open(dir_of(path).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (dfd.fd >= 0) ::fsync(dfd.fd); // best effort: the rename is already visible
   return {};
 }

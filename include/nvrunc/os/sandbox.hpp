@@ -7,7 +7,7 @@
 // inside the container and run image code as root.
 //
 // The child, in this order: stdin from /dev/null, stdout+stderr into a pipe the parent collects (so the
-// caller decides what reaches the user); new IPC, UTS and network namespaces when unshare allows it
+// caller decides what reaches the user); new IPC and UTS namespaces when unshare allows it
 // (best effort: nested or rootless setups refuse); rlimits; every inherited descriptor close-on-exec;
 // fchdir + chroot(".") into the root descriptor; the capability bounding set, ambient set and
 // inheritable set cleared and the effective/permitted sets cut to `keep_caps` (as root, execve grants
@@ -42,7 +42,7 @@ struct SandboxSpec {
   std::vector<int> keep_caps;      // CAP_* values kept in the effective, permitted and bounding sets
   std::vector<std::string> allowed_syscalls; // seccomp allow-list by name; names this arch lacks are skipped
   std::vector<SandboxLimit> limits;
-  bool new_namespaces = true;      // unshare IPC, UTS and network (best effort)
+  bool new_namespaces = true;      // unshare IPC and UTS (best effort; sockets are denied by seccomp)
   std::chrono::milliseconds timeout{20000};
   size_t output_limit = 64 * 1024; // bytes of stdout+stderr kept (the rest is read and dropped)
 };

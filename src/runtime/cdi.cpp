@@ -123,7 +123,12 @@ Result<edits::ContainerEdits> step_edits(const cdi::ResolvedEdits& step) {
   if (!e) return fail(std::move(e.error()).wrap(name));
   for (auto& d : e->device_nodes) d.reason = name;
   for (auto& m : e->mounts) m.reason = name;
-  for (auto& h : e->hooks) h.reason = name;
+  for (auto& h : e->hooks) {
+    h.reason = name;
+    // A hook without an env runs with the runtime's own environment (what reaches runc, such as
+    // LD_PRELOAD, reaches the hook: the CVE-2025-23266 pattern); every hook gets an explicit one.
+    if (h.env.empty()) h.env = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin"};
+  }
   return std::move(*e);
 }
 

@@ -172,7 +172,8 @@ cat >"$RUN_CDI/amd.json" <<JSON
 {"cdiVersion": "0.5.0", "kind": "amd.com/gpu",
  "devices": [{"name": "0", "containerEdits": {"deviceNodes": [{"path": "/dev/kfd", "hostPath": "$SCRATCH/kfd"}]}}],
  "containerEdits": {"env": ["AMD_VISIBLE=0"],
-   "mounts": [{"hostPath": "$SCRATCH/amd", "containerPath": "/opt/amd", "options": ["ro", "bind"]}]}}
+   "mounts": [{"hostPath": "$SCRATCH/amd", "containerPath": "/opt/amd", "options": ["ro", "bind"]}],
+   "hooks": [{"hookName": "createContainer", "path": "/bin/true"}]}}
 JSON
 bundle amd 'ls /dev; cat /opt/amd/fw.bin; echo "env=$AMD_VISIBLE"' NVIDIA_VISIBLE_DEVICES=amd.com/gpu=0
 out=$(run_bundle amd)
@@ -181,6 +182,8 @@ check_not_contains "the overridden definition" "$out" "wrong"
 check_contains "its mount" "$out" "amd firmware"
 check_contains "its env" "$out" "env=0"
 check_eq "no NVIDIA GPU" "" "$(gpu_nodes "$out")"
+check_eq "its hook, with an explicit env (never the runtime's)" "/bin/true PATH=/usr/sbin:/usr/bin:/sbin:/bin" \
+  "$(python3 -c 'import json,sys; h=json.load(open(sys.argv[1]))["hooks"]["createContainer"][0]; print(h["path"], *h["env"])' "$SCRATCH/amd/config.json")"
 rm -rf "$SCRATCH/amd"
 bundle amd-stale "true" NVIDIA_VISIBLE_DEVICES=amd.com/gpu=0
 out=$(run_bundle amd-stale)

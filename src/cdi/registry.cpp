@@ -76,8 +76,9 @@ Result<Registry> load_registry(const std::vector<std::string>& dirs, const ReadD
   for (const auto& [name, paths] : r.m_conflicts) {
     r.m_devices.erase(name);
     for (const std::string& path : paths)
-      r.m_errors.push_back({path, Error(Errc::bad_spec, "conflicting CDI device `" + name + "`: defined in " +
-                                                            describe_paths(paths))});
+      r.m_errors.push_back({path,
+                            Error(Errc::bad_spec, "conflicting CDI device `" + name + "`: defined in " + describe_paths(paths)),
+                            name});
   }
   return r;
 }

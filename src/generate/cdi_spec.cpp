@@ -112,13 +112,9 @@ std::string to_string(NameStrategy strategy) {
 }
 
 Result<CdiOptions> options_of(const cdi::Spec& spec, const plan::Options& plan_options) {
-  const auto annotation = [&](const char* key) -> std::optional<std::string> {
-    for (const auto& [k, v] : spec.annotations)
-      if (k == key) return v;
-    return std::nullopt;
-  };
-  const auto caps = annotation(capabilities_annotation), strategies = annotation(name_strategies_annotation);
-  if (!annotation(generator_annotation) || !caps || !strategies)
+  const auto caps = cdi::annotation(spec.annotations, capabilities_annotation);
+  const auto strategies = cdi::annotation(spec.annotations, name_strategies_annotation);
+  if (!cdi::annotation(spec.annotations, generator_annotation) || !caps || !strategies)
     return fail(Errc::invalid_argument, "not a spec made by nvrunc-ctl cdi generate (no " +
                                             std::string(name_strategies_annotation) + " annotation)");
   CdiOptions o;

@@ -19,12 +19,6 @@ namespace nvrunc::runtime {
 
 namespace {
 
-std::optional<std::string> annotation(const cdi::Spec& spec, std::string_view key) {
-  for (const auto& [k, v] : spec.annotations)
-    if (k == key) return v;
-  return std::nullopt;
-}
-
 const cdi::SpecFile* spec_file(const cdi::Registry& registry, const std::string& path) {
   for (const auto& f : registry.specs())
     if (f.path == path) return &f;
@@ -40,7 +34,7 @@ std::vector<std::string> used_spec_files(const std::vector<cdi::ResolvedEdits>& 
 
 // The driver an nvrunc-made spec was made for, when it is not the host's.
 std::optional<std::string> stale_driver(const cdi::Spec& spec, const discover::Inventory& inv) {
-  auto made_for = annotation(spec, generate::driver_version_annotation);
+  auto made_for = cdi::annotation(spec.annotations, generate::driver_version_annotation);
   if (!made_for || *made_for == inv.driver_version) return std::nullopt;
   return made_for;
 }
@@ -148,7 +142,7 @@ Result<void> check_capabilities(const request::Request& req, const cdi::Registry
   for (const auto& path : files) {
     const auto* f = spec_file(registry, path);
     if (!f) continue;
-    auto made_with = annotation(f->spec, generate::capabilities_annotation);
+    auto made_with = cdi::annotation(f->spec.annotations, generate::capabilities_annotation);
     if (!made_with) continue;
     auto caps = Capabilities::parse(*made_with);
     if (!caps || req.capabilities.intersect(*caps) == req.capabilities) continue;
@@ -192,7 +186,7 @@ std::vector<SpecCheck> check_spec_dirs(const config::Config& config, const disco
   auto registry = cdi::load_registry(config.cdi_spec_dirs);
   if (!registry) return {{"", "", false, registry.error().what()}};
   for (const auto& f : registry->specs()) {
-    SpecCheck c{f.path, f.spec.kind, annotation(f.spec, generate::generator_annotation).has_value(), ""};
+    SpecCheck c{f.path, f.spec.kind, cdi::annotation(f.spec.annotations, generate::generator_annotation).has_value(), ""};
     if (auto made_for = stale_driver(f.spec, inv))
       c.problem = "generated for driver " + *made_for + ", this node has " + host_driver(inv);
     else if (auto missing = missing_host_file(f.spec.edits))
@@ -208,13 +202,8 @@ std::vector<SpecCheck> check_spec_dirs(const config::Config& config, const disco
   // A conflict is recorded per device and per file: one line per file.
   std::map<std::string, std::vector<std::string>> conflicts;
   for (const auto& e : registry->errors()) {
-    const auto& what = e.error.message();
-    if (what.starts_with("conflicting CDI device `")) {
-      const auto name = what.substr(24, what.find('`', 24) - 24);
-      conflicts[e.path].push_back(name);
-    } else {
-      out.push_back({e.path, "", false, e.error.what()});
-    }
+    if (e.conflict) conflicts[e.path].push_back(*e.conflict);
+    else out.push_back({e.path, "", false, e.error.what()});
   }
   for (auto& [path, names] : conflicts)
     out.push_back({path, "", false, std::to_string(names.size()) + " device" + (names.size() > 1 ? "s" : "") +

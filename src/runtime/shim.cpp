@@ -141,8 +141,9 @@ int run(int argc, char** argv) {
   {
     // Every object of the decision lives in this scope and is gone before execve.
     const auto inv = runc_args::parse(argc, argv);
+    const bool edits_bundle = inv.modifies_spec() && inv.problem.empty();
     std::optional<config::Config> config;
-    if (inv.modifies_spec() && inv.problem.empty()) {
+    if (edits_bundle) {
       auto loaded = config::load();
       if (!loaded) {
         make_logger(inv, nullptr).error(inv.command + ": " + loaded.error().what());
@@ -158,7 +159,7 @@ int run(int argc, char** argv) {
       make_logger(inv, &*config).error(runtime.error().what());
       return 1;
     }
-    if (inv.modifies_spec() && inv.problem.empty()) {
+    if (edits_bundle) {
       const auto logger = make_logger(inv, &*config);
       if (auto r = prepare(inv, *config, logger); !r) {
         logger.error(inv.command + ": " + r.error().what());

@@ -45,6 +45,7 @@ struct SpecFile {
 struct SpecError {
   std::string path;
   Error error;
+  std::optional<std::string> conflict{}; // the qualified device name, when the error is a conflict
 };
 
 // One step of an injection: a spec's common containerEdits (device == nullopt) or a device's.

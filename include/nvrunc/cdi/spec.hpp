@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -28,6 +29,13 @@ using Json = nlohmann::ordered_json;
 // A CDI annotation map (string to string) kept in the order read, so a rewrite keeps the file's
 // order. The reader refuses duplicate keys.
 using Annotations = std::vector<std::pair<std::string, std::string>>;
+
+// The value of annotation `key`, if present.
+inline std::optional<std::string> annotation(const Annotations& annotations, std::string_view key) {
+  for (const auto& [k, v] : annotations)
+    if (k == key) return v;
+  return std::nullopt;
+}
 
 struct DeviceNode {
   std::string path{};                       // in the container; required

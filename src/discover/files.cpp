@@ -70,6 +70,8 @@ void discover_binaries(const HostFs& fs, const DiscoverOptions& options, Invento
   }
 }
 
+} // namespace
+
 void discover_ipc(const HostFs& fs, const DiscoverOptions& options, Inventory& inv) {
   for (const auto& e : endpoints)
     for (auto candidate : e.candidates)
@@ -80,6 +82,8 @@ void discover_ipc(const HostFs& fs, const DiscoverOptions& options, Inventory& i
   if (auto mps = fs.resolve_driver_path(options.mps_pipe_directory); mps && !fs.list_driver_dir(*mps).empty())
     inv.ipc.push_back({options.mps_pipe_directory, fs.driver_host_path(*mps), "MPS pipe directory", Capability::compute});
 }
+
+namespace {
 
 void discover_firmware(const HostFs& fs, const std::string& version, Inventory& inv) {
   for (auto base : firmware_dirs) {
@@ -121,7 +125,6 @@ void discover_xorg_modules(const HostFs& fs, const std::string& version, Invento
 
 void discover_files(const HostFs& fs, const DiscoverOptions& options, Inventory& inv) {
   discover_binaries(fs, options, inv);
-  discover_ipc(fs, options, inv);
   discover_firmware(fs, inv.driver_version, inv);
   discover_vendor_files(fs, inv);
   discover_xorg_modules(fs, inv.driver_version, inv);

@@ -15,44 +15,43 @@
 namespace nvrunc::discover {
 
 Result<std::string> HostFs::read_proc(std::string_view rel) const {
-  return os::read_file(os::join_root(m_roots.proc_root, "/" + std::string(rel)), 1u << 20);
-}
-
-namespace {
-
-std::vector<std::string> list_dir(const std::string& dir) {
-  std::vector<std::string> names;
-  DIR* d = ::opendir(dir.c_str());
-  if (!d) return names;
-  while (auto* e = ::readdir(d)) {
-    std::string_view n = e->d_name;
-    if (n != "." && n != "..") names.emplace_back(n);
+  const std::string path = os::join_root(m_roots.proc_root, "/" + std::string(rel));
+  auto content = os::read_file(path, 1u << 20);
+  if (m_recorder) {
+    if (content) m_recorder->content(path, true, *content);
+    else if (content.error().code() == Errc::not_found) m_recorder->content(path, false, "");
+    else m_recorder->spoil();
   }
-  ::closedir(d);
-  std::sort(names.begin(), names.end());
-  return names;
+  return content;
 }
 
-} // namespace
+std::vector<std::string> HostFs::recorded_listing(const std::string& host_path) const {
+  auto l = list_directory(host_path);
+  if (m_recorder) m_recorder->listing(host_path, l);
+  return std::move(l.names);
+}
 
 std::vector<std::string> HostFs::list_proc(std::string_view rel) const {
-  return list_dir(os::join_root(m_roots.proc_root, "/" + std::string(rel)));
+  return recorded_listing(os::join_root(m_roots.proc_root, "/" + std::string(rel)));
 }
 
 std::vector<std::string> HostFs::list_dev(std::string_view dev_dir) const {
-  return list_dir(os::join_root(m_roots.dev_root, dev_dir));
+  return recorded_listing(os::join_root(m_roots.dev_root, dev_dir));
 }
 
 std::vector<std::string> HostFs::list_sys(std::string_view rel) const {
-  return list_dir(os::join_root(m_roots.sys_root, "/" + std::string(rel)));
+  return recorded_listing(os::join_root(m_roots.sys_root, "/" + std::string(rel)));
 }
 
 std::vector<std::string> HostFs::list_driver_dir(std::string_view path) const {
-  return list_dir(driver_host_path(path));
+  const std::string host = driver_host_path(path);
+  if (m_recorder) m_recorder->stat(host); // a directory's mtime moves with its entries
+  return list_directory(host).names;
 }
 
 Result<std::optional<NodeInfo>> HostFs::stat_node(std::string_view dev_path) const {
   const std::string path = os::join_root(m_roots.dev_root, dev_path);
+  if (m_recorder) m_recorder->stat(path);
   struct stat st;
   if (::stat(path.c_str(), &st) != 0) {
     if (errno == ENOENT) return std::optional<NodeInfo>();
@@ -79,10 +78,40 @@ Result<const os::RootDir*> HostFs::driver_dir() const {
 }
 
 Result<std::string> HostFs::read_driver_file(std::string_view path, size_t limit) const {
-  return os::read_file(driver_host_path(path), limit);
+  const std::string host = driver_host_path(path);
+  if (m_recorder) m_recorder->stat(host); // files we read here are replaced by rename (ldconfig)
+  return os::read_file(host, limit);
 }
 
 Result<std::string> HostFs::resolve_driver_path(std::string_view path) const {
+  auto real = resolve_in_root(path);
+  if (m_recorder) record_lookup(path, real);
+  return real;
+}
+
+// What a lookup depended on: the real file and its directory, and the real directory of every
+// lexical prefix of the path (where each name on the way, a symlink or not, lives). A failed
+// lookup records the prefixes that exist: the first missing name would appear in the last one.
+void HostFs::record_lookup(std::string_view path, const Result<std::string>& real) const {
+  if (real) {
+    m_recorder->stat(driver_host_path(*real));
+    m_recorder->stat(driver_host_path(real->substr(0, std::max<size_t>(real->rfind('/'), 1))));
+  }
+  const std::string lexical = os::clean_path(path);
+  for (size_t end = 0; end != std::string::npos && end < lexical.size();) {
+    const std::string prefix = end == 0 ? std::string("/") : lexical.substr(0, end);
+    end = lexical.find('/', end + 1);
+    auto [it, fresh] = m_real_dirs.try_emplace(prefix);
+    if (fresh) {
+      auto dir = resolve_in_root(prefix);
+      it->second = dir ? *dir : std::string();
+    }
+    if (it->second.empty()) break; // this prefix is missing: its parent, recorded, would change
+    m_recorder->stat(driver_host_path(it->second));
+  }
+}
+
+Result<std::string> HostFs::resolve_in_root(std::string_view path) const {
   NVRUNC_TRY(dir, driver_dir());
   NVRUNC_TRY(fd, dir->open_at(path, O_PATH));
   // The kernel's own name for the opened file: resolution happened once, inside the root.
@@ -102,6 +131,10 @@ std::string HostFs::driver_host_path(std::string_view path) const {
   return os::join_root(m_roots.driver_root, path);
 }
 
-bool HostFs::is_executable(std::string_view path) const { return os::is_executable_file(driver_host_path(path)); }
+bool HostFs::is_executable(std::string_view path) const {
+  const std::string host = driver_host_path(path);
+  if (m_recorder) m_recorder->stat(host);
+  return os::is_executable_file(host);
+}
 
 } // namespace nvrunc::discover

@@ -20,7 +20,14 @@ Result<void> discover_mig(const HostFs& fs, Inventory& inv);
 // DRM nodes of each GPU (sysfs) and the feature-gated nodes (GDS, MOFED, NVSwitch, GDRCopy).
 Result<void> discover_devices(const HostFs& fs, Inventory& inv);
 
-// Binaries, IPC endpoints, firmware, graphics vendor files and X.Org modules.
+// Binaries, firmware, graphics vendor files and X.Org modules.
 void discover_files(const HostFs& fs, const DiscoverOptions& options, Inventory& inv);
+
+// IPC endpoints (persistenced, fabricmanager, MPS): they come and go with their daemons, so they are
+// looked up on every create, never taken from a snapshot.
+void discover_ipc(const HostFs& fs, const DiscoverOptions& options, Inventory& inv);
+
+// Everything but the IPC endpoints.
+Result<Inventory> discover_stable(const HostFs& fs, const DiscoverOptions& options);
 
 } // namespace nvrunc::discover::detail

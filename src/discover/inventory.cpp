@@ -60,6 +60,12 @@ Result<void> discover_control_nodes(const HostFs& fs, Inventory& inv) {
 } // namespace
 
 Result<Inventory> discover(const HostFs& fs, const DiscoverOptions& options) {
+  NVRUNC_TRY(inv, detail::discover_stable(fs, options));
+  if (inv.driver_loaded()) detail::discover_ipc(fs, options, inv);
+  return inv;
+}
+
+Result<Inventory> detail::discover_stable(const HostFs& fs, const DiscoverOptions& options) {
   Inventory inv;
   auto version_file = fs.read_proc("driver/nvidia/version");
   if (!version_file) return inv; // no driver: nothing else to find

@@ -4,12 +4,14 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "nvrunc/common/error.hpp"
+#include "nvrunc/discover/observe.hpp"
 #include "nvrunc/os/rooted.hpp"
 
 namespace nvrunc::discover {
@@ -37,6 +39,11 @@ public:
 
   const HostRoots& roots() const { return m_roots; }
 
+  // While set, every read below is also reported to `recorder` (observe.hpp) as facts a later
+  // replay can check. Reads of a subclass that overrides one are its own business: only the real
+  // host's HostFs is ever recorded (discover_cached).
+  void record_into(Recorder* recorder) const { m_recorder = recorder; }
+
   // <proc_root>/<rel>. Errc::not_found when absent.
   virtual Result<std::string> read_proc(std::string_view rel) const;
   // Entry names of the directory <proc_root>/<rel>, sorted; empty when it does not exist.
@@ -63,8 +70,13 @@ public:
 
 private:
   Result<const os::RootDir*> driver_dir() const;
+  Result<std::string> resolve_in_root(std::string_view path) const;
+  void record_lookup(std::string_view path, const Result<std::string>& real) const;
+  std::vector<std::string> recorded_listing(const std::string& host_path) const;
   HostRoots m_roots;
   mutable std::optional<os::RootDir> m_driver_dir;
+  mutable Recorder* m_recorder = nullptr;
+  mutable std::map<std::string, std::string> m_real_dirs; // lexical directory -> real one (recording only)
 };
 
 } // namespace nvrunc::discover

@@ -1,0 +1,74 @@
+// What discovery relied on, as facts that are cheap to check again (the inventory snapshot,
+// snapshot.hpp). HostFs reports every read to a Recorder while one is attached; replaying the
+// observations later says whether a fresh discovery could give a different inventory.
+//
+// - content: a procfs file's bytes (procfs has no useful timestamps), or its absence;
+// - listing: a directory's entry names (procfs, sysfs and /dev listings), or its absence;
+// - stat: a file's or directory's identity and timestamps (dev, inode, type and mode, owner, rdev,
+//   size, mtime, ctime), or its absence. A directory's mtime and ctime change whenever an entry is
+//   added, removed, renamed or replaced in it, so recording the real directories a lookup went
+//   through catches a library, binary, socket or link appearing, vanishing or being retargeted;
+//   recording the file itself catches one rewritten in place.
+//
+// Timestamps are only as fine as the kernel's clock tick: a change within the same tick as the
+// observation can keep the same mtime. A recording that saw a timestamp within `racy_window` of the
+// moment it is saved is therefore not saved (git's "racily clean" rule), so every change after a
+// saved recording moves some timestamp.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace nvrunc::discover {
+
+struct Observation {
+  enum class Kind : std::uint8_t { content, listing, stat };
+  Kind kind = Kind::stat;
+  std::string path;  // host path
+  bool present = false;
+  std::string value; // content: the bytes; listing: sorted names, each followed by '\n'; stat: see above
+  bool operator==(const Observation&) const = default;
+};
+
+// A directory's sorted entry names; `present` false when it cannot be opened (absent, not a directory).
+struct Listing {
+  bool present = false;
+  std::vector<std::string> names;
+};
+Listing list_directory(const std::string& host_path);
+
+class Recorder {
+public:
+  // Records each (kind, path) once: the first observation is the one discovery used.
+  void content(const std::string& path, bool present, std::string_view bytes);
+  void listing(const std::string& path, const Listing& l);
+  void stat(const std::string& path);
+  // Something could not be observed in a way a replay can check (an I/O error): nothing recorded
+  // now may be saved.
+  void spoil() { m_usable = false; }
+
+  bool usable() const { return m_usable; }
+  const std::vector<Observation>& observations() const { return m_observations; }
+  // The newest mtime or ctime among the stat observations (ns since the epoch; 0 if none).
+  std::int64_t newest_timestamp_ns() const { return m_newest_ns; }
+
+private:
+  bool first(Observation::Kind kind, const std::string& path);
+  std::set<std::pair<Observation::Kind, std::string>> m_seen;
+  std::vector<Observation> m_observations;
+  std::int64_t m_newest_ns = 0;
+  bool m_usable = true;
+};
+
+// How old the newest recorded timestamp must be before a recording may be saved.
+inline constexpr std::int64_t racy_window_ns = 1'000'000'000;
+
+// Whether every observation still holds. Stops at the first that does not.
+bool observations_hold(const std::vector<Observation>& observations);
+
+} // namespace nvrunc::discover

@@ -1,0 +1,109 @@
+#include "nvrunc/discover/observe.hpp"
+
+#include <dirent.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "nvrunc/os/file.hpp"
+
+namespace nvrunc::discover {
+
+namespace {
+
+constexpr size_t max_content = 1u << 20; // as HostFs::read_proc
+
+// stat(2)'s identity and timestamps as a fixed-size value; `present` false when the path does not
+// exist (ENOENT, ENOTDIR); nullopt for any other error (not checkable).
+struct StatValue {
+  bool present = false;
+  std::string value;
+  std::int64_t newest_ns = 0;
+};
+
+std::optional<StatValue> stat_value(const std::string& path) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) {
+    if (errno == ENOENT || errno == ENOTDIR) return StatValue{};
+    return std::nullopt;
+  }
+  const std::int64_t mtime = std::int64_t(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
+  const std::int64_t ctime = std::int64_t(st.st_ctim.tv_sec) * 1'000'000'000 + st.st_ctim.tv_nsec;
+  const std::int64_t fields[] = {std::int64_t(st.st_dev),  std::int64_t(st.st_ino), std::int64_t(st.st_mode),
+                                 std::int64_t(st.st_uid),  std::int64_t(st.st_gid), std::int64_t(st.st_rdev),
+                                 std::int64_t(st.st_size), mtime,                   ctime};
+  StatValue v{true, std::string(sizeof fields, '\0'), std::max(mtime, ctime)};
+  std::memcpy(v.value.data(), fields, sizeof fields);
+  return v;
+}
+
+std::string joined(const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& n : names) out.append(n).push_back('\n');
+  return out;
+}
+
+Result<std::string> read_content(const std::string& path) { return os::read_file(path, max_content); }
+
+} // namespace
+
+Listing list_directory(const std::string& host_path) {
+  Listing l;
+  DIR* d = ::opendir(host_path.c_str());
+  if (!d) return l;
+  l.present = true;
+  while (auto* e = ::readdir(d)) {
+    std::string_view n = e->d_name;
+    if (n != "." && n != "..") l.names.emplace_back(n);
+  }
+  ::closedir(d);
+  std::sort(l.names.begin(), l.names.end());
+  return l;
+}
+
+bool Recorder::first(Observation::Kind kind, const std::string& path) { return m_seen.emplace(kind, path).second; }
+
+void Recorder::content(const std::string& path, bool present, std::string_view bytes) {
+  if (first(Observation::Kind::content, path))
+    m_observations.push_back({Observation::Kind::content, path, present, present ? std::string(bytes) : ""});
+}
+
+void Recorder::listing(const std::string& path, const Listing& l) {
+  if (first(Observation::Kind::listing, path))
+    m_observations.push_back({Observation::Kind::listing, path, l.present, joined(l.names)});
+}
+
+void Recorder::stat(const std::string& path) {
+  if (!first(Observation::Kind::stat, path)) return;
+  auto v = stat_value(path);
+  if (!v) return spoil();
+  m_newest_ns = std::max(m_newest_ns, v->newest_ns);
+  m_observations.push_back({Observation::Kind::stat, path, v->present, std::move(v->value)});
+}
+
+bool observations_hold(const std::vector<Observation>& observations) {
+  for (const auto& o : observations) {
+    switch (o.kind) {
+    case Observation::Kind::content: {
+      auto bytes = read_content(o.path);
+      if (bytes.has_value() != o.present || (bytes && *bytes != o.value)) return false;
+      break;
+    }
+    case Observation::Kind::listing: {
+      auto l = list_directory(o.path);
+      if (l.present != o.present || joined(l.names) != o.value) return false;
+      break;
+    }
+    case Observation::Kind::stat: {
+      auto v = stat_value(o.path);
+      if (!v || v->present != o.present || v->value != o.value) return false;
+      break;
+    }
+    }
+  }
+  return true;
+}
+
+} // namespace nvrunc::discover

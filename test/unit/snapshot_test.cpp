@@ -1,0 +1,221 @@
+// The inventory snapshot (discover/snapshot.hpp): the file format, and that a snapshot is used only
+// while a fresh discovery would give the same inventory, on a fake driver root (no root needed).
+#include <catch2/catch.hpp>
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <thread>
+
+#include "fake_driver_root.hpp"
+#include "nvrunc/discover/snapshot.hpp"
+#include "nvrunc/os/file.hpp"
+#include "test_util.hpp"
+
+using namespace nvrunc;
+using namespace nvrunc::test::fake_driver;
+using discover::CacheUse;
+
+namespace {
+
+// Timestamps older than this may be saved; the tests wait it out instead of a whole second.
+constexpr std::int64_t window_ns = 30'000'000;
+
+void settle() { std::this_thread::sleep_for(std::chrono::milliseconds(45)); }
+
+struct Node {
+  test::TempDir dir;
+  std::string root = make_fake_root(dir);
+  test::TempDir cache_parent; // outside the root: creating it must not touch the root's timestamps
+  std::string cache = cache_parent.str() + "/cache";
+  discover::HostRoots roots{root, root, root + "/proc", root + "/sys"};
+  discover::DiscoverOptions opts = options();
+
+  discover::CachedInventory cached() {
+    auto r = discover::discover_cached(roots, opts, {cache, window_ns});
+    REQUIRE(r);
+    return std::move(*r);
+  }
+  std::string fresh_encoding() {
+    discover::HostFs fs(roots);
+    auto inv = discover::discover(fs, opts);
+    REQUIRE(inv);
+    return encoding(*inv);
+  }
+  static std::string encoding(const discover::Inventory& inv) { return discover::encode_snapshot({"", 0, inv, {}}); }
+  // A saved snapshot that still holds, so the next change is the only difference.
+  void prime() {
+    settle();
+    auto first = cached();
+    if (first.use != CacheUse::hit) REQUIRE(first.use == CacheUse::refreshed);
+    REQUIRE(cached().use == CacheUse::hit);
+  }
+  // After a change: the snapshot is not used, and what comes back is a fresh discovery's result.
+  void expect_rediscovered() {
+    auto after = cached();
+    CHECK(after.use != CacheUse::hit);
+    CHECK(encoding(after.inventory) == fresh_encoding());
+  }
+};
+
+} // namespace
+
+TEST_CASE("snapshot: encoding round trip and refusal of anything else", "[discover][snapshot]") {
+  Node n;
+  discover::HostFs fs(n.roots);
+  discover::Recorder recorder;
+  fs.record_into(&recorder);
+  auto inv = discover::discover(fs, n.opts);
+  REQUIRE(inv);
+  REQUIRE(recorder.usable());
+  REQUIRE(recorder.observations().size() > 10);
+  const discover::Snapshot s{"key", 1234, *inv, recorder.observations()};
+  const std::string bytes = discover::encode_snapshot(s);
+  auto back = discover::decode_snapshot(bytes);
+  REQUIRE(back);
+  CHECK(back->key == "key");
+  CHECK(back->created_ns == 1234);
+  CHECK(back->observations == s.observations);
+  CHECK(back->inventory.libraries.size() == inv->libraries.size());
+  CHECK(discover::encode_snapshot(*back) == bytes);
+  CHECK(discover::observations_hold(back->observations));
+
+  for (size_t cut = 0; cut < bytes.size(); cut += (cut < 200 ? 1 : 97)) // every truncation is refused
+    CHECK_FALSE(discover::decode_snapshot(std::string_view(bytes).substr(0, cut)));
+  CHECK_FALSE(discover::decode_snapshot(bytes + "x"));
+  std::string other_version = bytes;
+  other_version[26] = 2; // the format version follows the 26-byte magic line
+  CHECK_FALSE(discover::decode_snapshot(other_version));
+  std::string huge_count = bytes;
+  huge_count[37] = '\x7f'; // the high byte of the key's length: more than the bytes left
+  CHECK_FALSE(discover::decode_snapshot(huge_count));
+}
+
+TEST_CASE("snapshot: used while it holds, replaced when it does not", "[discover][snapshot]") {
+  Node n;
+  settle();
+  auto first = n.cached();
+  CHECK(first.use == CacheUse::refreshed);
+  CHECK(first.path.starts_with(n.cache + "/inventory-"));
+  struct stat st;
+  REQUIRE(::stat(n.cache.c_str(), &st) == 0);
+  CHECK((st.st_mode & 0777) == 0700);
+  REQUIRE(::stat(first.path.c_str(), &st) == 0);
+  CHECK((st.st_mode & 0777) == 0600);
+  auto second = n.cached();
+  CHECK(second.use == CacheUse::hit);
+  CHECK(Node::encoding(second.inventory) == Node::encoding(first.inventory));
+  CHECK(Node::encoding(second.inventory) == n.fresh_encoding());
+
+  const std::string r = n.root;
+  SECTION("a GPU appears in procfs") {
+    test::write_file(r + "/proc/driver/nvidia/gpus/0000:87:00.0/information",
+                     "Model: \t\t NVIDIA A100\nGPU UUID: \t GPU-cccccccc-0000-0000-0000-000000000000\nBus Location: \t 0000:87:00.0\nDevice Minor: \t 7\n");
+  }
+  SECTION("a GPU's information changes in place") {
+    test::write_file(r + "/proc/driver/nvidia/gpus/0000:07:00.0/information",
+                     "Model: \t\t NVIDIA A100\nGPU UUID: \t GPU-dddddddd-0000-0000-0000-000000000000\nBus Location: \t 0000:07:00.0\nDevice Minor: \t 5\n");
+  }
+  SECTION("another driver version") {
+    test::write_file(r + "/proc/driver/nvidia/version", "NVRM version: NVIDIA UNIX x86_64 Kernel Module  560.1.2  x\n");
+  }
+  SECTION("the ld.so.cache is rebuilt without the old library") {
+    REQUIRE(::unlink((r + "/opt/old/libcuda.so.470.1.2").c_str()) == 0);
+    REQUIRE(test::sh("ldconfig -r " + r + " 2>/dev/null") == 0);
+  }
+  SECTION("a library is replaced by rename, the package managers' way") {
+    write_library(r + libdir + "/libcuda.new", "libcuda.so.2");
+    REQUIRE(::rename((r + libdir + "/libcuda.new").c_str(), (r + libdir + "/libcuda.so." + version).c_str()) == 0);
+  }
+  SECTION("a library is rewritten in place") { write_library(r + libdir + "/libcuda.so." + version, "libcuda.so.3"); }
+  SECTION("a binary appears earlier in the search path") {
+    REQUIRE(::unlink((r + "/usr/bin/nvidia-smi").c_str()) == 0);
+    REQUIRE(::symlink("../local/nvidia/bin/nvidia-smi", (r + "/usr/bin/nvidia-smi").c_str()) == 0);
+  }
+  SECTION("the ld.so.cache goes away") { REQUIRE(::unlink((r + "/etc/ld.so.cache").c_str()) == 0); }
+  SECTION("a GSP firmware directory appears") {
+    test::write_file(r + "/lib/firmware/nvidia/" + version + "/gsp_ga10x.bin", "fw");
+  }
+  SECTION("a graphics vendor file appears") { test::write_file(r + "/etc/vulkan/icd.d/nvidia_icd.json", "{}"); }
+  n.expect_rediscovered();
+  n.prime(); // and the new state is cached in turn
+  CHECK(Node::encoding(n.cached().inventory) == n.fresh_encoding());
+}
+
+TEST_CASE("snapshot: IPC endpoints are looked up on every create", "[discover][snapshot]") {
+  Node n;
+  REQUIRE(test::sh("mkdir -p " + n.root + "/run/nvidia-persistenced") == 0); // /run exists on a host
+  n.prime();
+  test::write_file(n.root + "/run/nvidia-persistenced/socket", ""); // the daemon starts
+  auto after = n.cached();
+  CHECK(after.use == CacheUse::hit);
+  REQUIRE(after.inventory.ipc.size() == 1);
+  CHECK(after.inventory.ipc[0].container_path == "/run/nvidia-persistenced/socket");
+}
+
+TEST_CASE("snapshot: old, foreign, damaged or untrusted snapshots are not used", "[discover][snapshot]") {
+  Node n;
+  n.prime();
+  const std::string path = n.cached().path;
+  auto bytes = os::read_file(path);
+  REQUIRE(bytes);
+  auto snapshot = discover::decode_snapshot(*bytes);
+  REQUIRE(snapshot);
+  os::WriteOptions mode0600;
+  mode0600.mode = 0600;
+
+  SECTION("older than the maximum age") {
+    snapshot->created_ns -= discover::snapshot_max_age_ns;
+    REQUIRE(os::write_file_atomic(path, discover::encode_snapshot(*snapshot), mode0600));
+    CHECK(n.cached().use == CacheUse::refreshed);
+  }
+  SECTION("made with other discovery options") {
+    snapshot->key += "\nbin /opt";
+    REQUIRE(os::write_file_atomic(path, discover::encode_snapshot(*snapshot), mode0600));
+    CHECK(n.cached().use == CacheUse::refreshed);
+  }
+  SECTION("damaged") {
+    REQUIRE(os::write_file_atomic(path, bytes->substr(0, bytes->size() / 2), mode0600));
+    CHECK(n.cached().use == CacheUse::refreshed);
+  }
+  SECTION("writable by others") {
+    REQUIRE(::chmod(path.c_str(), 0666) == 0);
+    CHECK(n.cached().use == CacheUse::untrusted);
+  }
+  SECTION("a symlink") {
+    REQUIRE(::rename(path.c_str(), (path + ".real").c_str()) == 0);
+    REQUIRE(::symlink((path + ".real").c_str(), path.c_str()) == 0);
+    CHECK(n.cached().use == CacheUse::untrusted);
+  }
+  SECTION("in a directory others can write") {
+    REQUIRE(::chmod(n.cache.c_str(), 0777) == 0);
+    CHECK(n.cached().use == CacheUse::untrusted);
+    auto still = os::read_file(path);
+    REQUIRE(still);
+    CHECK(*still == *bytes); // nothing written there either
+  }
+  CHECK(Node::encoding(n.cached().inventory) == n.fresh_encoding());
+}
+
+TEST_CASE("snapshot: a change within the racy window is never missed", "[discover][snapshot]") {
+  Node n;
+  // No settling: everything was just written, so the first recording must not be saved.
+  auto first = discover::discover_cached(n.roots, n.opts, {n.cache, discover::racy_window_ns});
+  REQUIRE(first);
+  CHECK(first->use == CacheUse::unsaved);
+  test::write_file(n.root + "/proc/driver/nvidia/version", "NVRM version: NVIDIA UNIX x86_64 Kernel Module  560.1.2  x\n");
+  auto second = discover::discover_cached(n.roots, n.opts, {n.cache, discover::racy_window_ns});
+  REQUIRE(second);
+  CHECK(second->inventory.driver_version == "560.1.2");
+}
+
+TEST_CASE("snapshot: no cache directory is a plain discovery", "[discover][snapshot]") {
+  Node n;
+  auto plain = discover::discover_cached(n.roots, n.opts, {});
+  REQUIRE(plain);
+  CHECK(plain->use == CacheUse::disabled);
+  CHECK(Node::encoding(plain->inventory) == n.fresh_encoding());
+  CHECK_FALSE(os::path_exists(n.cache));
+}

@@ -1,8 +1,11 @@
 #include "nvrunc/edits/apply.hpp"
 
 #include <algorithm>
+#include <optional>
+#include <set>
+#include <string_view>
+#include <tuple>
 #include <unordered_map>
-#include <unordered_set>
 
 namespace nvrunc::edits {
 
@@ -10,13 +13,33 @@ namespace {
 
 using spec::Json;
 
+// Appends a member to an object. nlohmann's ordered_map is a vector of pair<const string, Json>: a
+// const key cannot be moved, so when that vector grows it copies every member, whole subtrees and
+// all (adding "hooks" copied the entire spec). Growing it here moves the values instead.
+Json& add_member(Json& obj, const std::string& key, Json value) {
+  auto& members = obj.get_ref<Json::object_t&>();
+  if (members.size() == members.capacity()) {
+    Json::object_t grown;
+    grown.reserve(2 * members.size() + 1);
+    for (auto& [k, v] : members) grown.emplace_back(k, std::move(v));
+    members.swap(grown);
+  }
+  members.emplace_back(key, std::move(value));
+  return members.back().second;
+}
+
+// A new object with room for `size` members, so that filling it never regrows it.
+Json object_with_room(size_t size) {
+  Json o = Json::object();
+  o.get_ref<Json::object_t&>().reserve(size);
+  return o;
+}
+
 // The member `key` of `obj` as a container of the given kind, created (at the end) if absent.
 Result<Json*> ensure(Json& obj, const char* key, Json::value_t kind, const std::string& where) {
   auto it = obj.find(key);
-  if (it == obj.end()) {
-    obj[key] = kind == Json::value_t::array ? Json::array() : Json::object();
-    return &obj[key];
-  }
+  if (it == obj.end())
+    return &add_member(obj, key, kind == Json::value_t::array ? Json::array() : Json::object());
   if (it->type() != kind)
     return fail(Errc::bad_spec, "edit `" + where + "`: expected " + (kind == Json::value_t::array ? "an array" : "an object"));
   return &*it;
@@ -31,7 +54,7 @@ public:
       const auto& e = array[i];
       if (!e.is_object()) continue;
       auto it = e.find(key);
-      if (it != e.end() && it->is_string()) m_index.emplace(it->get<std::string>(), i);
+      if (it != e.end() && it->is_string()) m_index.emplace(it->get_ref<const std::string&>(), i);
     }
   }
   void upsert(const std::string& value, Json element) {
@@ -57,33 +80,61 @@ Result<void> apply_env(Json& spec, const std::vector<std::string>& env) {
     };
     bool replaced = false;
     for (auto& e : *list)
-      if (e.is_string() && same_variable(e.get<std::string>())) e = kv, replaced = true;
+      if (e.is_string() && same_variable(e.get_ref<const std::string&>())) e = kv, replaced = true;
     if (!replaced) list->push_back(kv);
   }
   return {};
 }
 
 Json device_entry(const DeviceNode& d) {
-  Json e = Json::object();
-  e["path"] = d.path;
-  e["type"] = std::string(1, d.type);
-  e["major"] = d.major;
-  e["minor"] = d.minor;
-  e["fileMode"] = d.file_mode;
-  e["uid"] = d.uid;
-  e["gid"] = d.gid;
+  Json e = object_with_room(7);
+  auto& m = e.get_ref<Json::object_t&>();
+  m.emplace_back("path", d.path);
+  m.emplace_back("type", std::string(1, d.type));
+  m.emplace_back("major", d.major);
+  m.emplace_back("minor", d.minor);
+  m.emplace_back("fileMode", d.file_mode);
+  m.emplace_back("uid", d.uid);
+  m.emplace_back("gid", d.gid);
   return e;
 }
 
 Json allow_rule(const DeviceNode& d) {
-  Json r = Json::object();
-  r["allow"] = true;
-  r["type"] = std::string(1, d.type);
-  r["major"] = d.major;
-  r["minor"] = d.minor;
-  r["access"] = d.permissions;
+  Json r = object_with_room(5);
+  auto& m = r.get_ref<Json::object_t&>();
+  m.emplace_back("allow", true);
+  m.emplace_back("type", std::string(1, d.type));
+  m.emplace_back("major", d.major);
+  m.emplace_back("minor", d.minor);
+  m.emplace_back("access", d.permissions);
   return r;
 }
+
+// What makes two allow rules identical: the same text. A rule prints as allow_rule() prints one only
+// when it has exactly its members, in its order, with allow true and integral numbers (a double
+// prints with a fraction or an exponent), so only such a rule has a key.
+using RuleKey = std::tuple<std::string, std::int64_t, std::int64_t, std::string>;
+
+std::optional<std::int64_t> integral(const Json& j) {
+  if (j.is_number_integer() && !j.is_number_unsigned()) return j.get<std::int64_t>();
+  if (j.is_number_unsigned() && j.get<std::uint64_t>() <= static_cast<std::uint64_t>(INT64_MAX))
+    return static_cast<std::int64_t>(j.get<std::uint64_t>());
+  return std::nullopt;
+}
+
+std::optional<RuleKey> rule_key(const Json& rule) {
+  static constexpr std::string_view names[] = {"allow", "type", "major", "minor", "access"};
+  if (!rule.is_object() || rule.size() != 5) return std::nullopt;
+  const auto& members = static_cast<const std::vector<Json::object_t::value_type>&>(rule.get_ref<const Json::object_t&>());
+  for (size_t i = 0; i < 5; ++i)
+    if (members[i].first != names[i]) return std::nullopt;
+  const Json &allow = members[0].second, &type = members[1].second, &access = members[4].second;
+  const auto dev_major = integral(members[2].second), dev_minor = integral(members[3].second);
+  if (allow != true || !type.is_string() || !dev_major || !dev_minor || !access.is_string()) return std::nullopt;
+  return RuleKey{type.get<std::string>(), *dev_major, *dev_minor, access.get<std::string>()};
+}
+
+RuleKey rule_key(const DeviceNode& d) { return {std::string(1, d.type), d.major, d.minor, d.permissions}; }
 
 // linux.resources.devices: an allow rule is appended unless it already takes effect (present after
 // the last deny rule). A rule whose `allow` is not a boolean is refused, as runc refuses it.
@@ -100,17 +151,18 @@ public:
       if (!allow->get<bool>()) last_deny = i + 1;
     }
     AllowRules r(rules);
-    for (size_t i = last_deny; i < rules.size(); ++i) r.m_effective.insert(rules[i].dump());
+    for (size_t i = last_deny; i < rules.size(); ++i)
+      if (auto key = rule_key(rules[i])) r.m_effective.insert(std::move(*key));
     return r;
   }
-  void add(Json rule) {
-    if (m_effective.insert(rule.dump()).second) m_rules.push_back(std::move(rule));
+  void add(const DeviceNode& d) {
+    if (m_effective.insert(rule_key(d)).second) m_rules.push_back(allow_rule(d));
   }
 
 private:
   explicit AllowRules(Json& rules) : m_rules(rules) {}
   Json& m_rules;
-  std::unordered_set<std::string> m_effective;
+  std::set<RuleKey> m_effective;
 };
 
 Result<void> apply_devices(Json& spec, const std::vector<DeviceNode>& nodes) {
@@ -125,7 +177,7 @@ Result<void> apply_devices(Json& spec, const std::vector<DeviceNode>& nodes) {
   NVRUNC_TRY(allow, AllowRules::read(*rules));
   for (const auto& d : nodes) {
     devices.upsert(d.path, device_entry(d));
-    if (d.permissions != "none") allow.add(allow_rule(d));
+    if (d.permissions != "none") allow.add(d);
   }
   return {};
 }
@@ -135,11 +187,12 @@ Result<void> apply_mounts(Json& spec, const std::vector<Mount>& mounts) {
   NVRUNC_TRY(list, ensure(spec, "mounts", Json::value_t::array, "mounts"));
   KeyedArray keyed(*list, "destination");
   for (const auto& m : mounts) {
-    Json e = Json::object();
-    e["destination"] = m.container_path;
-    e["type"] = m.type;
-    e["source"] = m.host_path;
-    e["options"] = m.options;
+    Json e = object_with_room(4);
+    auto& members = e.get_ref<Json::object_t&>();
+    members.emplace_back("destination", m.container_path);
+    members.emplace_back("type", m.type);
+    members.emplace_back("source", m.host_path);
+    members.emplace_back("options", m.options);
     keyed.upsert(m.container_path, std::move(e));
   }
   return {};
@@ -150,11 +203,12 @@ Result<void> apply_hooks(Json& spec, const std::vector<Hook>& hooks) {
   NVRUNC_TRY(all, ensure(spec, "hooks", Json::value_t::object, "hooks"));
   for (const auto& h : hooks) {
     NVRUNC_TRY(stage, ensure(*all, h.hook_name.c_str(), Json::value_t::array, "hooks." + h.hook_name));
-    Json e = Json::object();
-    e["path"] = h.path;
-    e["args"] = h.args;
-    e["env"] = h.env;
-    if (h.timeout) e["timeout"] = *h.timeout;
+    Json e = object_with_room(4);
+    auto& members = e.get_ref<Json::object_t&>();
+    members.emplace_back("path", h.path);
+    members.emplace_back("args", h.args);
+    members.emplace_back("env", h.env);
+    if (h.timeout) members.emplace_back("timeout", *h.timeout);
     KeyedArray(*stage, "path").upsert(h.path, std::move(e));
   }
   return {};

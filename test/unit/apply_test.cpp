@@ -152,3 +152,30 @@ TEST_CASE("apply: a device rule whose allow is not a boolean is an error, not an
   CHECK(r.error().code() == Errc::bad_spec);
   CHECK(r.error().what().find("linux.resources.devices[0].allow") != std::string::npos);
 }
+
+// The allow-rule identity is decided without printing rules: it must agree with comparing their text.
+TEST_CASE("apply: an allow rule counts as present only when it prints the same", "[apply]") {
+  edits::ContainerEdits e;
+  e.device_nodes.push_back({"/dev/nvidiactl", "/dev/nvidiactl", 'c', 195, 255, 0666, 0, 0, "rw", "control"});
+  const auto rules_after = [&](const char* existing) {
+    auto spec = *spec::parse(std::string(R"({"linux":{"resources":{"devices":[{"allow":false,"access":"rwm"},)") +
+                                 existing + "]}}}", "t");
+    REQUIRE(edits::apply(spec, e));
+    return spec["linux"]["resources"]["devices"].size();
+  };
+  CHECK(rules_after(R"({"allow":true,"type":"c","major":195,"minor":255,"access":"rw"})") == 2);
+  CHECK(rules_after(R"({"allow":true,"type":"c","major":195,"minor":255,"access":"rw"})") == 2);
+  CHECK(rules_after(R"({"allow":true,"type":"c","major":195.0,"minor":255,"access":"rw"})") == 3);
+  CHECK(rules_after(R"({"allow":true,"type":"c","minor":255,"major":195,"access":"rw"})") == 3);
+  CHECK(rules_after(R"({"allow":true,"type":"c","major":195,"minor":255,"access":"rw","x":1})") == 3);
+  CHECK(rules_after(R"({"allow":true,"type":"c","major":195,"minor":255,"access":"rwm"})") == 3);
+  CHECK(rules_after(R"({"allow":true,"type":"b","major":195,"minor":255,"access":"rw"})") == 3);
+}
+
+TEST_CASE("apply: members added to objects keep the existing ones intact", "[apply]") {
+  auto spec = *spec::parse(R"({"a":{"deep":[1,{"x":"y"}]},"b":2,"c":[3]})", "t");
+  const auto before = spec;
+  REQUIRE(edits::apply(spec, sample_edits()));
+  CHECK(spec.dump().starts_with(R"({"a":{"deep":[1,{"x":"y"}]},"b":2,"c":[3],"process":)"));
+  for (const char* key : {"a", "b", "c"}) CHECK(spec[key] == before[key]);
+}

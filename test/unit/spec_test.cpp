@@ -4,8 +4,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <cstdlib>
 #include <fstream>
+#include <limits>
+#include <random>
 
 #include "nvrunc/spec/document.hpp"
 #include "nvrunc/spec/view.hpp"
@@ -136,4 +139,82 @@ TEST_CASE("spec: integers that do not fit in 64 bits are refused, not rounded", 
   auto exact = spec::parse(R"({"a":18446744073709551615})", "c");
   REQUIRE(exact);
   CHECK((*exact)["a"].get<std::uint64_t>() == 18446744073709551615ull);
+}
+
+namespace {
+
+// serialize() has its own writer: it must print exactly what nlohmann's dump() prints.
+void check_same_as_dump(const spec::Json& json) {
+  for (const spec::Layout& layout : {spec::Layout{-1, ' ', false}, spec::Layout{-1, ' ', true}, spec::Layout{0, ' ', false},
+                                     spec::Layout{1, '\t', true}, spec::Layout{2, ' ', false}, spec::Layout{4, ' ', true}}) {
+    INFO("indent " << layout.indent << " char " << int(layout.indent_char));
+    const std::string expected = (layout.indent < 0 ? json.dump() : json.dump(layout.indent, layout.indent_char)) +
+                                 (layout.trailing_newline ? "\n" : "");
+    CHECK(spec::serialize(json, layout) == expected);
+  }
+}
+
+// A random tree of every JSON type, with strings drawn from pieces that need each kind of escape.
+spec::Json random_json(std::mt19937& rng, int depth) {
+  static const std::vector<std::string> pieces = {"a", "/usr/lib", " ", "\"", "\\", "\n", "\t", "\b", "\f", "\r",
+                                                  std::string(1, '\0'), "\x01", "\x1f", "\x7f", "é", "日本", "😀", "~"};
+  const auto text = [&] {
+    std::string s;
+    for (int n = rng() % 6; n > 0; --n) s += pieces[rng() % pieces.size()];
+    return s;
+  };
+  switch (depth > 4 ? rng() % 6 : rng() % 8) {
+  case 0: return nullptr;
+  case 1: return rng() % 2 == 0;
+  case 2: return static_cast<std::int64_t>(rng()) - static_cast<std::int64_t>(rng()) * 4096;
+  case 3: return static_cast<std::uint64_t>(rng()) << 32 | rng();
+  case 4: return std::ldexp(static_cast<double>(rng()) - 2e9, static_cast<int>(rng() % 200) - 100);
+  case 5: return text();
+  case 6: {
+    spec::Json a = spec::Json::array();
+    for (int n = rng() % 5; n > 0; --n) a.push_back(random_json(rng, depth + 1));
+    return a;
+  }
+  default: {
+    spec::Json o = spec::Json::object();
+    for (int n = rng() % 5; n > 0; --n) o[text()] = random_json(rng, depth + 1);
+    return o;
+  }
+  }
+}
+
+} // namespace
+
+TEST_CASE("spec: serialize prints what nlohmann's dump prints", "[spec]") {
+  for (const char* text : {
+           R"({})", R"([])", R"("")", R"(0)", R"({"a":{},"b":[],"c":[{}],"d":[[]]})",
+           R"({"s":"plain /path:with=all ~printable! chars?","q":"\"","b":"\\","nl":"a\nb","t":"\t","ctl":"\u0001\u001f\u0000","del":"\u007f"})",
+           R"({"é":"\u00e9","日本語":"テキスト","emoji":"\ud83d\ude00","k\"ey":1,"k\\ey":2,"k\ney":3})",
+           R"({"i":[0,-1,1,9223372036854775807,-9223372036854775808,18446744073709551615]})",
+           R"({"d":[1.5,-0.0,0.0,0.1,100.0,1e20,1e300,-1.7976931348623157e308,5e-324,2.5e-10,123456789012345678901234.5]})",
+           R"({"b":[true,false,null],"n":{"x":{"y":{"z":[1,[2,[3,{"w":null}]]]}}}})",
+       }) {
+    INFO(text);
+    auto json = spec::parse(text, "t");
+    REQUIRE(json);
+    check_same_as_dump(*json);
+  }
+  spec::Json made = {{"int64 min", std::numeric_limits<std::int64_t>::min()},
+                     {"uint64 max", std::numeric_limits<std::uint64_t>::max()},
+                     {"negative zero", -0.0},
+                     {"nan", std::nan("")},
+                     {"infinity", HUGE_VAL},
+                     {"binary", spec::Json::binary({1, 2, 3})}};
+  check_same_as_dump(made);
+  std::mt19937 rng(20240601);
+  for (int i = 0; i < 300; ++i) check_same_as_dump(random_json(rng, 0));
+}
+
+TEST_CASE("spec: serialize refuses invalid UTF-8 as dump does", "[spec]") {
+  const spec::Json bad = {{"k", std::string("\xff\xfe")}};
+  CHECK_THROWS_AS(bad.dump(), nlohmann::json::type_error);
+  CHECK_THROWS_AS(spec::serialize(bad, spec::Layout{}), nlohmann::json::type_error);
+  spec::Json bad_key = spec::Json::object();
+  bad_key[std::string("\xc3")] = 1;
+  CHECK_THROWS_AS(spec::serialize(bad_key, spec::Layout{2, ' ', false}), nlohmann::json::type_error);
 }

@@ -89,14 +89,12 @@ Result<std::string> HostFs::resolve_driver_path(std::string_view path) const {
   return real;
 }
 
-// What a lookup depended on: the real file and its directory, and the real directory of every
-// lexical prefix of the path (where each name on the way, a symlink or not, lives). A failed
-// lookup records the prefixes that exist: the first missing name would appear in the last one.
+// What a lookup depended on: the real file's directory, and the real directory of every lexical
+// prefix of the path (where each name on the way, a symlink or not, lives). A failed lookup
+// records the prefixes that exist: the first missing name would appear in the last one. The file
+// itself is not recorded (observe.hpp: replaced files are noticed, files rewritten in place are not).
 void HostFs::record_lookup(std::string_view path, const Result<std::string>& real) const {
-  if (real) {
-    m_recorder->stat(driver_host_path(*real));
-    m_recorder->stat(driver_host_path(real->substr(0, std::max<size_t>(real->rfind('/'), 1))));
-  }
+  if (real) m_recorder->stat(driver_host_path(real->substr(0, std::max<size_t>(real->rfind('/'), 1))));
   const std::string lexical = os::clean_path(path);
   for (size_t end = 0; end != std::string::npos && end < lexical.size();) {
     const std::string prefix = end == 0 ? std::string("/") : lexical.substr(0, end);
@@ -131,10 +129,6 @@ std::string HostFs::driver_host_path(std::string_view path) const {
   return os::join_root(m_roots.driver_root, path);
 }
 
-bool HostFs::is_executable(std::string_view path) const {
-  const std::string host = driver_host_path(path);
-  if (m_recorder) m_recorder->stat(host);
-  return os::is_executable_file(host);
-}
+bool HostFs::is_executable(std::string_view path) const { return os::is_executable_file(driver_host_path(path)); }
 
 } // namespace nvrunc::discover

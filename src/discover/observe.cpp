@@ -1,19 +1,19 @@
 #include "nvrunc/discover/observe.hpp"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
 
-#include "nvrunc/os/file.hpp"
+#include "nvrunc/os/unique_fd.hpp"
 
 namespace nvrunc::discover {
 
 namespace {
-
-constexpr size_t max_content = 1u << 20; // as HostFs::read_proc
 
 // stat(2)'s identity and timestamps as a fixed-size value; `present` false when the path does not
 // exist (ENOENT, ENOTDIR); nullopt for any other error (not checkable).
@@ -45,20 +45,34 @@ std::string joined(const std::vector<std::string>& names) {
   return out;
 }
 
-Result<std::string> read_content(const std::string& path) { return os::read_file(path, max_content); }
+// One read of one byte more than expected: a procfs file of a page or less comes whole, and a
+// regular file never reads short before its end.
+bool content_matches(const Observation& o) {
+  os::UniqueFd fd(::open(o.path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) return !o.present && errno == ENOENT;
+  if (!o.present) return false;
+  std::string bytes(o.value.size() + 1, '\0');
+  ssize_t n;
+  while ((n = ::read(fd.get(), bytes.data(), bytes.size())) < 0 && errno == EINTR) {}
+  return n == ssize_t(o.value.size()) && std::string_view(bytes).substr(0, size_t(n)) == o.value;
+}
 
 } // namespace
 
 Listing list_directory(const std::string& host_path) {
   Listing l;
-  DIR* d = ::opendir(host_path.c_str());
-  if (!d) return l;
+  os::UniqueFd fd(::open(host_path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!fd.valid()) return l;
   l.present = true;
-  while (auto* e = ::readdir(d)) {
-    std::string_view n = e->d_name;
-    if (n != "." && n != "..") l.names.emplace_back(n);
+  alignas(8) char buf[16384];
+  for (ssize_t n; (n = ::getdents64(fd.get(), buf, sizeof buf)) > 0;) {
+    for (ssize_t off = 0; off < n;) {
+      const auto* e = reinterpret_cast<const struct dirent64*>(buf + off);
+      std::string_view name = e->d_name;
+      if (name != "." && name != "..") l.names.emplace_back(name);
+      off += e->d_reclen;
+    }
   }
-  ::closedir(d);
   std::sort(l.names.begin(), l.names.end());
   return l;
 }
@@ -86,11 +100,9 @@ void Recorder::stat(const std::string& path) {
 bool observations_hold(const std::vector<Observation>& observations) {
   for (const auto& o : observations) {
     switch (o.kind) {
-    case Observation::Kind::content: {
-      auto bytes = read_content(o.path);
-      if (bytes.has_value() != o.present || (bytes && *bytes != o.value)) return false;
+    case Observation::Kind::content:
+      if (!content_matches(o)) return false;
       break;
-    }
     case Observation::Kind::listing: {
       auto l = list_directory(o.path);
       if (l.present != o.present || joined(l.names) != o.value) return false;

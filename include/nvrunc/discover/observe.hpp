@@ -5,10 +5,13 @@
 // - content: a procfs file's bytes (procfs has no useful timestamps), or its absence;
 // - listing: a directory's entry names (procfs, sysfs and /dev listings), or its absence;
 // - stat: a file's or directory's identity and timestamps (dev, inode, type and mode, owner, rdev,
-//   size, mtime, ctime), or its absence. A directory's mtime and ctime change whenever an entry is
-//   added, removed, renamed or replaced in it, so recording the real directories a lookup went
-//   through catches a library, binary, socket or link appearing, vanishing or being retargeted;
-//   recording the file itself catches one rewritten in place.
+//   size, mtime, ctime), or its absence: device nodes, files read whole (the ld.so.cache), and the
+//   real directories each lookup went through. A directory's mtime and ctime change whenever an
+//   entry is added, removed, renamed or replaced in it, so this catches a library, binary or link
+//   appearing, vanishing, being replaced (package managers and ldconfig write a new file and rename
+//   it) or retargeted. Not caught: a library or binary rewritten in place under the same inode (its
+//   SONAME read again) or chmod-ed; stat-ing every file would double the cost of a replay, and
+//   the snapshot's maximum age bounds how long such a change goes unnoticed.
 //
 // Timestamps are only as fine as the kernel's clock tick: a change within the same tick as the
 // observation can keep the same mtime. A recording that saw a timestamp within `racy_window` of the

@@ -1,14 +1,14 @@
 // The inventory snapshot: discovery done once per change of the driver, not once per container.
 //
 // A full discovery reads procfs, /dev, the ld.so.cache and the ELF header of every driver library
-// (about 800 system calls, 2 ms on an 8-GPU node). The driver changes far less often than
+// (about 800 system calls, 1.3 to 2 ms on an 8-GPU node). The driver changes far less often than
 // containers start, so `discover_cached` keeps the inventory in `<cache dir>/inventory-<key>.bin`
 // together with what discovery observed (observe.hpp) and, on the next create, replays those
-// observations (about 100 cheap reads and stats) instead of discovering again:
+// observations (about 70 reads, listings and stats) instead of discovering again:
 // - the procfs files (driver version, each GPU's information, /proc/devices, MIG capabilities) are
 //   compared byte for byte and the listings (GPUs, MIG instances, DRM, /dev) name for name;
-// - device nodes, the ld.so.cache, every library and binary, and the real directories each lookup
-//   went through are compared by identity and timestamps.
+// - device nodes, the ld.so.cache and the real directories each lookup went through are compared
+//   by identity and timestamps (observe.hpp says what that catches and what it cannot).
 // Any difference, a snapshot older than `max_age`, another nvrunc build, other discovery options,
 // or anything unexpected about the file (not ours, not root-only, truncated) means a full discovery,
 // whose result replaces the snapshot. IPC endpoints (daemons' sockets, the MPS pipe directory) are

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <array>
-#include <cctype>
 #include <charconv>
 #include <cstdint>
 
@@ -16,58 +15,94 @@ namespace nvrunc::spec {
 
 namespace {
 
-// Rejects nesting deeper than max_depth before the parser sees it.
-bool too_deep(std::string_view text) {
-  int depth = 0;
-  bool in_string = false;
-  for (size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    if (in_string) {
-      if (c == '\\') ++i;
-      else if (c == '"') in_string = false;
-      continue;
-    }
-    if (c == '"') in_string = true;
-    else if (c == '{' || c == '[') {
-      if (++depth > max_depth) return true;
-    } else if (c == '}' || c == ']') --depth;
+// Builds the tree from the parser's events as nlohmann's own builder does (a repeated key keeps its
+// first place and takes the last value), without its cost: that one inserts each member into an
+// ordered_map, a vector of pair<const string, Json> that copies every member so far, subtrees and
+// all, whenever it grows (a const key cannot be moved). Here the members of an open object are
+// collected first, and the object is built once, at its size.
+//
+// It also refuses what the tree could not hold faithfully or safely: nesting deeper than max_depth
+// (bounds the recursion of everything that walks the tree later), and integers beyond 64 bits,
+// which nlohmann reads as doubles and would write back rounded (1.2345678901234568e+29), while
+// config.json must come back exactly as it was.
+class TreeBuilder {
+public:
+  bool null() { return add(Json(nullptr)); }
+  bool boolean(bool b) { return add(Json(b)); }
+  bool number_integer(Json::number_integer_t n) { return add(Json(n)); }
+  bool number_unsigned(Json::number_unsigned_t n) { return add(Json(n)); }
+  bool number_float(Json::number_float_t n, const Json::string_t& literal) {
+    if (literal.find_first_of(".eE") == std::string::npos)
+      return refuse("integer " + literal.substr(0, 40) + " does not fit in 64 bits (it could not be written back exactly)");
+    return add(Json(n));
   }
-  return false;
-}
+  bool string(Json::string_t& s) { return add(Json(s)); }
+  bool binary(Json::binary_t& b) { return add(Json::binary(b)); } // never for JSON text
 
-// nlohmann reads an integer beyond 64 bits as a double, and would write it back rounded
-// (1.2345678901234568e+29): config.json must come back exactly as it was, so such a number is
-// refused. Returns the offending literal.
-std::optional<std::string> inexact_integer(std::string_view text) {
-  bool in_string = false;
-  for (size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if (in_string) {
-      if (c == '\\') ++i;
-      else if (c == '"') in_string = false;
-      continue;
-    }
-    if (c == '"') {
-      in_string = true;
-      continue;
-    }
-    if (c != '-' && (c < '0' || c > '9')) continue;
-    size_t end = i + (c == '-');
-    while (end < text.size() && text[end] >= '0' && text[end] <= '9') ++end;
-    const bool integral = end == text.size() || (text[end] != '.' && text[end] != 'e' && text[end] != 'E');
-    const std::string_view digits = text.substr(i + (c == '-'), end - i - (c == '-'));
-    if (integral && digits.size() >= 19) {
-      const std::string_view limit = c == '-' ? "9223372036854775808" : "18446744073709551615";
-      if (digits.size() > limit.size() || (digits.size() == limit.size() && digits > limit))
-        return std::string(text.substr(i, std::min<size_t>(end - i, 40)));
-    }
-    i = end - 1;
-    while (i + 1 < text.size() && (std::isalnum(static_cast<unsigned char>(text[i + 1])) || text[i + 1] == '.' ||
-                                   text[i + 1] == '+' || text[i + 1] == '-'))
-      ++i; // the rest of a float literal
+  bool start_object(std::size_t) { return open(true); }
+  bool key(Json::string_t& k) {
+    auto& members = m_open.back().members;
+    const auto same = std::find_if(members.begin(), members.end(), [&](const auto& m) { return m.first == k; });
+    m_open.back().slot = static_cast<size_t>(same - members.begin());
+    if (same == members.end()) members.emplace_back(k, Json());
+    return true;
   }
-  return std::nullopt;
-}
+  bool end_object() {
+    Json object(Json::value_t::object);
+    auto& built = object.get_ref<Json::object_t&>();
+    built.reserve(m_open.back().members.size());
+    for (auto& [k, v] : m_open.back().members) built.emplace_back(std::move(k), std::move(v));
+    m_open.pop_back();
+    return add(std::move(object));
+  }
+  bool start_array(std::size_t) { return open(false); }
+  bool end_array() {
+    Json array(Json::value_t::array);
+    array.get_ref<Json::array_t&>().swap(m_open.back().items);
+    m_open.pop_back();
+    return add(std::move(array));
+  }
+
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception& e) {
+    const auto* syntax = dynamic_cast<const nlohmann::json::parse_error*>(&e);
+    return refuse(syntax ? "invalid JSON at byte " + std::to_string(syntax->byte)
+                         : "invalid JSON: a number is out of range"); // out_of_range 406: `1e400`
+  }
+
+  const std::string& error() const { return m_error; }
+  Json take() { return std::move(m_root); }
+
+private:
+  struct Open {
+    bool object;
+    std::vector<std::pair<std::string, Json>> members; // an object's
+    Json::array_t items;                                // an array's
+    size_t slot;                                        // the member the next value goes to
+  };
+
+  bool open(bool object) {
+    if (m_open.size() == static_cast<size_t>(max_depth))
+      return refuse("nested deeper than " + std::to_string(max_depth) + " levels");
+    m_open.push_back(Open{object, {}, {}, 0});
+    return true;
+  }
+
+  bool refuse(std::string why) {
+    m_error = std::move(why);
+    return false;
+  }
+
+  bool add(Json value) {
+    if (m_open.empty()) m_root = std::move(value);
+    else if (m_open.back().object) m_open.back().members[m_open.back().slot].second = std::move(value);
+    else m_open.back().items.push_back(std::move(value));
+    return true;
+  }
+
+  std::vector<Open> m_open;
+  Json m_root;
+  std::string m_error;
+};
 
 // Writes exactly what nlohmann's dump() writes (ensure_ascii off, strict UTF-8), about twice as
 // fast: dump() escapes every string byte by byte, while nearly every string in a spec is
@@ -98,12 +133,13 @@ private:
     if (v.empty()) return m_out += "{}", true;
     m_out += '{';
     bool first = true;
-    for (auto it = v.begin(); it != v.end(); ++it, first = false) {
+    for (const auto& [key, member] : v.get_ref<const Json::object_t&>()) {
       if (!first) m_out += ',';
+      first = false;
       newline(depth + 1);
-      string(it.key(), nullptr);
-      m_out += m_pretty ? ": " : ":";
-      if (!value(it.value(), depth + 1)) return false;
+      string(key, nullptr);
+      m_out.append(m_pretty ? ": " : ":", m_pretty ? 2 : 1);
+      if (!value(member, depth + 1)) return false;
     }
     newline(depth);
     return m_out += '}', true;
@@ -113,7 +149,7 @@ private:
     if (v.empty()) return m_out += "[]", true;
     m_out += '[';
     bool first = true;
-    for (const auto& e : v) {
+    for (const auto& e : v.get_ref<const Json::array_t&>()) {
       if (!first) m_out += ',';
       first = false;
       newline(depth + 1);
@@ -131,7 +167,7 @@ private:
       m_newline = "\n";
       m_newline.append(2 * size, m_char);
     }
-    m_out.append(m_newline, 0, size);
+    m_out.append(m_newline.data(), size);
   }
 
   // Printable ASCII other than '"' and '\\': dump() copies these unchanged. A table, because this
@@ -175,20 +211,10 @@ private:
 } // namespace
 
 Result<Json> parse(std::string_view text, std::string_view name) {
-  if (too_deep(text))
-    return fail(Errc::bad_spec, "parse `" + std::string(name) + "`: nested deeper than " + std::to_string(max_depth) +
-                                    " levels");
-  if (auto n = inexact_integer(text))
-    return fail(Errc::bad_spec, "parse `" + std::string(name) + "`: integer " + *n +
-                                    " does not fit in 64 bits (it could not be written back exactly)");
-  try {
-    return Json::parse(text.begin(), text.end());
-  } catch (const nlohmann::json::parse_error& e) {
-    return fail(Errc::bad_spec, "parse `" + std::string(name) + "`: invalid JSON at byte " + std::to_string(e.byte));
-  } catch (const nlohmann::json::exception&) {
-    // out_of_range 406: a number beyond a double's range (`1e400`).
-    return fail(Errc::bad_spec, "parse `" + std::string(name) + "`: invalid JSON: a number is out of range");
-  }
+  TreeBuilder builder;
+  if (!Json::sax_parse(text.begin(), text.end(), &builder))
+    return fail(Errc::bad_spec, "parse `" + std::string(name) + "`: " + builder.error());
+  return builder.take();
 }
 
 Layout detect_layout(std::string_view text) {

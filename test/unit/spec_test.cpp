@@ -218,3 +218,52 @@ TEST_CASE("spec: serialize refuses invalid UTF-8 as dump does", "[spec]") {
   bad_key[std::string("\xc3")] = 1;
   CHECK_THROWS_AS(spec::serialize(bad_key, spec::Layout{2, ' ', false}), nlohmann::json::type_error);
 }
+
+// parse() builds the tree itself: it must build what nlohmann's parse() builds, repeated keys included.
+TEST_CASE("spec: parse builds what nlohmann's parse builds", "[spec]") {
+  std::vector<std::string> texts = {R"({"a":1,"b":{"x":[1,2,{}]},"a":{"again":true},"c":[],"b":null})",
+                                    R"([{"k":"v","k":"w"},[[]],"s",-0.0,1e-7,18446744073709551615,-1])", R"("top")",
+                                    "  {\n\t\"ws\" : [ 1 , 2 ] }\n"};
+  std::mt19937 rng(7);
+  for (int i = 0; i < 200; ++i) texts.push_back(random_json(rng, 0).dump(i % 3 - 1));
+  for (const auto& text : texts) {
+    INFO(text);
+    auto ours = spec::parse(text, "t");
+    REQUIRE(ours);
+    const auto theirs = spec::Json::parse(text);
+    CHECK(*ours == theirs);
+    CHECK(ours->dump() == theirs.dump()); // the same member order
+  }
+}
+
+TEST_CASE("spec: parse errors name the byte nlohmann names", "[spec]") {
+  for (const char* text : {"{\"a\": ", "{\"a\" 1}", "[1,]", "{} x", "", "[\"\\u12\"]", "{\"a\":tru}", "[\"\x01\"]"}) {
+    INFO(text);
+    size_t byte = 0;
+    try {
+      const auto ignored = spec::Json::parse(text);
+      (void)ignored;
+    } catch (const nlohmann::json::parse_error& e) {
+      byte = e.byte;
+    }
+    REQUIRE(byte != 0);
+    auto r = spec::parse(text, "t");
+    REQUIRE_FALSE(r);
+    CHECK(r.error().what() == "parse `t`: invalid JSON at byte " + std::to_string(byte));
+  }
+}
+
+TEST_CASE("spec: nesting is refused beyond max_depth levels, not at it", "[spec]") {
+  const auto nested = [](int levels) { return std::string(levels, '[') + std::string(levels, ']'); };
+  CHECK(spec::parse(nested(spec::max_depth), "t"));
+  auto deeper = spec::parse(nested(spec::max_depth + 1), "t");
+  REQUIRE_FALSE(deeper);
+  CHECK(deeper.error().what() == "parse `t`: nested deeper than 256 levels");
+  auto objects = spec::parse("{\"a\":" + nested(spec::max_depth) + "}", "t");
+  REQUIRE_FALSE(objects);
+  CHECK(objects.error().code() == Errc::bad_spec);
+  auto long_literal = spec::parse("[" + std::string(60, '9') + "]", "t");
+  REQUIRE_FALSE(long_literal);
+  CHECK(long_literal.error().what() == "parse `t`: integer " + std::string(40, '9') +
+                                           " does not fit in 64 bits (it could not be written back exactly)");
+}

@@ -7,6 +7,7 @@
 #include "nvrunc/cdi/registry.hpp"
 #include "nvrunc/cdi/validate.hpp"
 #include "nvrunc/cdi/write.hpp"
+#include "nvrunc/discover/nvml.hpp"
 #include "nvrunc/generate/cdi_spec.hpp"
 #include "nvrunc/os/file.hpp"
 #include "nvrunc/runtime/cdi.hpp"
@@ -61,7 +62,7 @@ int run_generate(const GenerateOptions& o) {
   if (!options) return error("generate", options.error());
   if (!format) return error("generate", format.error());
   std::vector<std::string> skipped;
-  auto spec = runtime::generate_node_spec(*config, *options, &skipped);
+  auto spec = runtime::generate_node_spec(*config, *options, discover::query_nvml, &skipped);
   if (!spec) return error("generate", spec.error());
   for (const auto& s : skipped) std::fprintf(stderr, "nvrunc-ctl: cdi generate: skipped %s\n", s.c_str());
   if (o.output.empty()) {

@@ -13,5 +13,6 @@ void register_explain(CLI::App& app, int& exit_code);
 void register_cdi(CLI::App& app, int& exit_code);
 void register_runtime(CLI::App& app, int& exit_code);
 void register_doctor(CLI::App& app, int& exit_code);
+void register_nvml_facts(CLI::App& app, int& exit_code);
 
 } // namespace nvrunc::ctl

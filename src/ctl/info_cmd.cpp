@@ -3,6 +3,7 @@
 
 #include "commands.hpp"
 #include "nvrunc/config/config.hpp"
+#include "nvrunc/discover/nvml.hpp"
 #include "report.hpp"
 
 namespace nvrunc::ctl {
@@ -29,7 +30,7 @@ int run_info(const InfoOptions& o) {
   // The operator's tool may load NVML (for the CUDA version and MIG UUIDs); the runtime does so
   // only when a request needs it.
   std::string problem;
-  auto nvml = runtime::load_nvml(*inv, &problem);
+  auto nvml = runtime::load_nvml(*inv, discover::query_nvml, &problem);
   if (!problem.empty()) inv->warnings.push_back("NVML: " + problem);
   const auto* n = nvml ? &*nvml : nullptr;
   const std::string text = o.json ? inventory_json(*inv, n, *config).dump(2) + "\n" : inventory_text(*inv, n, *config);

@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
   nvrunc::ctl::register_cdi(app, exit_code);
   nvrunc::ctl::register_runtime(app, exit_code);
   nvrunc::ctl::register_doctor(app, exit_code);
+  nvrunc::ctl::register_nvml_facts(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,12 +1,15 @@
 #include "nvrunc/os/exec.hpp"
 
 #include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <climits>
+#include <cstring>
 
 #include "nvrunc/common/strings.hpp"
 #include "nvrunc/os/file.hpp"
@@ -79,6 +82,100 @@ Result<void> run_program(const std::vector<std::string>& argv) {
   return fail(Errc::io, "run `" + argv[0] + "`: " +
                             (WIFEXITED(status) ? "exit status " + std::to_string(WEXITSTATUS(status)) : "killed") +
                             (first_line.empty() ? "" : ": " + first_line));
+}
+
+namespace {
+
+// Closes both ends of the pipes it owns.
+struct Pipes {
+  int out[2] = {-1, -1}, err[2] = {-1, -1};
+  int null = -1;
+  ~Pipes() {
+    for (int fd : {out[0], out[1], err[0], err[1], null})
+      if (fd >= 0) ::close(fd);
+  }
+  static void close_fd(int& fd) {
+    if (fd >= 0) ::close(fd);
+    fd = -1;
+  }
+};
+
+std::string exit_text(int status) {
+  if (WIFEXITED(status)) return "exit status " + std::to_string(WEXITSTATUS(status));
+  if (WIFSIGNALED(status)) return "killed by signal " + std::to_string(WTERMSIG(status));
+  return "stopped";
+}
+
+// Reads the child's stdout and stderr until both close (poll: a helper that fills one pipe while
+// we block on the other would never finish). Keeps the first 4 KiB of stderr. False as soon as
+// stdout passes `max_output`.
+bool drain(int& out_fd, int& err_fd, std::string& output, std::string& errors, size_t max_output) {
+  char buf[4096];
+  while (out_fd >= 0 || err_fd >= 0) {
+    pollfd fds[2] = {{out_fd, POLLIN, 0}, {err_fd, POLLIN, 0}};
+    if (::poll(fds, 2, -1) < 0) {
+      if (errno == EINTR) continue;
+      return true;
+    }
+    for (int i = 0; i < 2; ++i) {
+      int& fd = i == 0 ? out_fd : err_fd;
+      if (fd < 0 || fds[i].revents == 0) continue;
+      ssize_t n = ::read(fd, buf, sizeof buf);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        Pipes::close_fd(fd);
+        continue;
+      }
+      if (i == 0) output.append(buf, size_t(n));
+      else if (errors.size() < 4096) errors.append(buf, size_t(n));
+    }
+    if (output.size() > max_output) return false;
+  }
+  return true;
+}
+
+} // namespace
+
+Result<std::string> capture_program(const std::vector<std::string>& argv, const std::vector<std::string>& env,
+                                    size_t max_output) {
+  const std::string what = "run `" + argv.at(0) + "`";
+  Pipes p;
+  if (::pipe2(p.out, O_CLOEXEC) != 0 || ::pipe2(p.err, O_CLOEXEC) != 0) return fail_errno(what + ": create pipe");
+  p.null = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  if (p.null < 0) return fail_errno(what + ": open `/dev/null`");
+  std::vector<char*> args, envp;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  for (const auto& e : env) envp.push_back(const_cast<char*>(e.c_str()));
+  envp.push_back(nullptr);
+  pid_t pid = ::fork();
+  if (pid < 0) return fail_errno(what + ": fork");
+  if (pid == 0) { // child: only async-signal-safe calls
+    if (::dup2(p.null, 0) < 0 || ::dup2(p.out[1], 1) < 0 || ::dup2(p.err[1], 2) < 0) ::_exit(126);
+    ::close_range(3, ~0U, 0); // runc's preserved fds, the console socket: not the helper's business
+    ::execve(args[0], args.data(), envp.data());
+    const char* why = errno == ENOENT ? "cannot execute: no such file or directory\n"
+                      : errno == EACCES ? "cannot execute: permission denied\n"
+                      : errno == ENOEXEC ? "cannot execute: exec format error\n"
+                                         : "cannot execute\n";
+    (void)!::write(2, why, std::strlen(why));
+    ::_exit(127);
+  }
+  Pipes::close_fd(p.out[1]);
+  Pipes::close_fd(p.err[1]);
+  std::string output, errors;
+  const bool too_long = !drain(p.out[0], p.err[0], output, errors, max_output);
+  if (too_long) ::kill(pid, SIGKILL);
+  int status = 0;
+  pid_t waited;
+  while ((waited = ::waitpid(pid, &status, 0)) < 0 && errno == EINTR) {}
+  if (too_long) return fail(Errc::io, what + ": more than " + std::to_string(max_output) + " bytes of output");
+  // ECHILD: a parent that runs us with SIGCHLD ignored makes the kernel reap the child itself, and
+  // its status is lost; the output is then all there is (callers validate it).
+  if (waited < 0 && errno != ECHILD) return fail_errno(what + ": wait");
+  if (waited < 0 || (WIFEXITED(status) && WEXITSTATUS(status) == 0)) return output;
+  auto first_line = errors.substr(0, errors.find('\n'));
+  return fail(Errc::io, what + ": " + exit_text(status) + (first_line.empty() ? "" : ": " + first_line));
 }
 
 std::string resolve_host_ldconfig(const std::string& path) {

@@ -45,7 +45,7 @@ std::string host_driver(const discover::Inventory& inv) {
 
 Result<void> regenerate(const cdi::SpecFile& f, const config::Config& config) {
   NVRUNC_TRY(options, generate::options_of(f.spec, plan_options(config)));
-  NVRUNC_TRY(spec, generate_node_spec(config, options));
+  NVRUNC_TRY(spec, generate_node_spec(config, options, nvml_helper(config)));
   const auto format = f.path.ends_with(".json") ? cdi::Format::json : cdi::Format::yaml;
   return cdi::write_spec_file(f.path, spec, format);
 }
@@ -222,10 +222,10 @@ plan::Options plan_options(const config::Config& config) {
 }
 
 Result<cdi::Spec> generate_node_spec(const config::Config& config, const generate::CdiOptions& options,
-                                     std::vector<std::string>* skipped) {
+                                     const NvmlQuery& nvml_query, std::vector<std::string>* skipped) {
   discover::HostFs fs(host_roots(config));
   NVRUNC_TRY(inv, discover::discover(fs, discover_options(config)));
-  auto nvml = load_nvml(inv);
+  auto nvml = load_nvml(inv, nvml_query);
   return generate::cdi_spec(inv, nvml ? &*nvml : nullptr, options, skipped);
 }
 

@@ -33,14 +33,24 @@ Result<std::string> find_low_level_runtime(const std::vector<std::string>& candi
   return fail(Errc::not_found, msg + "; install runc or set `runtimes` in the nvrunc config");
 }
 
-std::string hook_path(const config::Config& config) {
-  if (!config.hook_path.empty()) return config.hook_path;
+namespace {
+// `name` next to the running binary when it is there, else /usr/bin/`name`.
+std::string beside_self(const std::string& name) {
   const std::string self = os::self_executable();
   if (auto slash = self.rfind('/'); slash != std::string::npos) {
-    std::string beside = self.substr(0, slash) + "/nvrunc-hook";
+    std::string beside = self.substr(0, slash) + "/" + name;
     if (os::is_executable_file(beside)) return beside;
   }
-  return "/usr/bin/nvrunc-hook";
+  return "/usr/bin/" + name;
+}
+} // namespace
+
+std::string hook_path(const config::Config& config) {
+  return config.hook_path.empty() ? beside_self("nvrunc-hook") : config.hook_path;
+}
+
+std::string ctl_path(const config::Config& config) {
+  return config.ctl_path.empty() ? beside_self("nvrunc-ctl") : config.ctl_path;
 }
 
 } // namespace nvrunc::runtime

@@ -17,11 +17,12 @@ namespace {
 
 // NVML, only when the request needs what procfs cannot tell (MIG ids, requirements). A node
 // without libnvidia-ml gives unknown facts, as the toolkit treats them; one whose NVML fails
-// refuses the container (fail closed).
-Result<std::optional<discover::NvmlFacts>> nvml_facts(const request::Request& req, const discover::Inventory& inv) {
+// refuses the container (fail closed). Asked through nvrunc-ctl: this binary is static (no dlopen).
+Result<std::optional<discover::NvmlFacts>> nvml_facts(const request::Request& req, const discover::Inventory& inv,
+                                                      const config::Config& config) {
   if (!plan::needs_nvml(req) || !inv.driver_loaded()) return std::optional<discover::NvmlFacts>();
   std::string problem;
-  auto facts = load_nvml(inv, &problem);
+  auto facts = load_nvml(inv, nvml_helper(config), &problem);
   if (!problem.empty()) return fail(Errc::driver_missing, problem);
   return facts;
 }
@@ -104,17 +105,6 @@ discover::DiscoverOptions discover_options(const config::Config& config) {
   return o;
 }
 
-std::optional<discover::NvmlFacts> load_nvml(const discover::Inventory& inv, std::string* problem) {
-  for (const auto& lib : inv.libraries)
-    if (lib.prefix == "libnvidia-ml.so") {
-      auto facts = discover::query_nvml(lib.host_path);
-      if (facts) return std::move(*facts);
-      if (problem) *problem = facts.error().what();
-      return std::nullopt;
-    }
-  return std::nullopt;
-}
-
 Result<BundlePlan> plan_bundle(const std::string& bundle, const config::Config& config) {
   NVRUNC_TRY(doc, spec::load(bundle));
   NVRUNC_TRY(req, request::read_request(doc.json, config));
@@ -124,7 +114,7 @@ Result<BundlePlan> plan_bundle(const std::string& bundle, const config::Config& 
   discover::HostFs fs(host_roots(config));
   NVRUNC_TRY(inventory, discover::discover(fs, discover_options(config)));
   p.inventory = std::move(inventory);
-  NVRUNC_TRY(nvml, nvml_facts(p.request, *p.inventory));
+  NVRUNC_TRY(nvml, nvml_facts(p.request, *p.inventory, config));
   p.nvml = std::move(nvml);
   if (p.request.devices == request::Devices::cdi) return plan_cdi(std::move(p), config);
   NVRUNC_TRY(target, inspect_rootfs(p.document.json, bundle, p.inventory->driver_version));

@@ -68,6 +68,14 @@ mkdir -p "$SCRATCH/empty-node/proc"
 printf '[nvrunc]\ndriver-root = "%s"\nproc-root = "%s"\n' "$SCRATCH/empty-node" "$SCRATCH/empty-node/proc" >"$SCRATCH/empty.toml"
 expect_refusal no-driver 'no NVIDIA driver is loaded' "$B" NVRUNC_CONFIG="$SCRATCH/empty.toml"
 
+# nvrunc is static and asks nvrunc-ctl for NVML facts (NVIDIA_REQUIRE_*, MIG ids): without a usable
+# helper such a request is refused, never planned without the facts.
+B=$SCRATCH/no-helper
+make_bundle "$B" true NVIDIA_VISIBLE_DEVICES=0 'NVIDIA_REQUIRE_CUDA=cuda>=11.0'
+printf '%s\nctl-path = "%s"\n' "$(cat "$NVRUNC_CONFIG")" "$SCRATCH/no-such/nvrunc-ctl" >"$SCRATCH/no-helper.toml"
+expect_refusal no-helper "query NVML: helper \`$SCRATCH/no-such/nvrunc-ctl\` is not an executable file" "$B" \
+  NVRUNC_CONFIG="$SCRATCH/no-helper.toml"
+
 B=$SCRATCH/read-only
 make_bundle "$B" true NVIDIA_VISIBLE_DEVICES=0
 mount --bind "$B" "$B" && mount -o remount,bind,ro "$B"

@@ -25,6 +25,14 @@ bool same_file(const std::string& a, const std::string& b);
 // does not exit 0; the message has the exit status and the first line of its output.
 Result<void> run_program(const std::vector<std::string>& argv);
 
+// Runs argv[0] (a path) with the environment `env` (never the caller's: no LD_PRELOAD reaches a
+// helper), stdin on /dev/null and no other inherited descriptor; returns its stdout. Fails when it
+// cannot be started, writes more than `max_output` bytes, or does not exit 0 (with SIGCHLD ignored
+// its status is unknown: the output is returned, for the caller to validate); the message names the
+// program and has the exit status and the first line of its stderr.
+Result<std::string> capture_program(const std::vector<std::string>& argv, const std::vector<std::string>& env,
+                                    size_t max_output);
+
 // The host ldconfig to run for `path`: `<path>.real` when it exists (Ubuntu's /sbin/ldconfig is a
 // shell-script wrapper around ldconfig.real), else `path`.
 std::string resolve_host_ldconfig(const std::string& path);

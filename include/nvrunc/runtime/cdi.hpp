@@ -22,6 +22,7 @@
 #include "nvrunc/edits/edits.hpp"
 #include "nvrunc/generate/cdi_spec.hpp"
 #include "nvrunc/request/request.hpp"
+#include "nvrunc/runtime/nvml.hpp"
 
 namespace nvrunc::runtime {
 
@@ -48,10 +49,10 @@ struct SpecCheck {
 };
 std::vector<SpecCheck> check_spec_dirs(const config::Config& config, const discover::Inventory& inventory);
 
-// This node's spec (discovery, NVML when there are MIG devices, generate::cdi_spec): what
-// `nvrunc-ctl cdi generate` writes, and what a stale spec is regenerated with.
+// This node's spec (discovery, NVML through `nvml` when there are MIG devices, generate::cdi_spec):
+// what `nvrunc-ctl cdi generate` writes, and what a stale spec is regenerated with.
 Result<cdi::Spec> generate_node_spec(const config::Config& config, const generate::CdiOptions& options,
-                                     std::vector<std::string>* skipped = nullptr);
+                                     const NvmlQuery& nvml, std::vector<std::string>* skipped = nullptr);
 
 // The plan options (hook, ldconfig, dev root) a config gives.
 plan::Options plan_options(const config::Config& config);

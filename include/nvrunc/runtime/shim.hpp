@@ -16,6 +16,7 @@
 #include "nvrunc/discover/inventory.hpp"
 #include "nvrunc/plan/plan.hpp"
 #include "nvrunc/request/request.hpp"
+#include "nvrunc/runtime/nvml.hpp"
 #include "nvrunc/spec/document.hpp"
 
 namespace nvrunc::runtime {
@@ -45,11 +46,11 @@ Result<plan::Target> inspect_rootfs(const spec::Json& spec, const std::string& b
 discover::HostRoots host_roots(const config::Config& config);
 discover::DiscoverOptions discover_options(const config::Config& config);
 
-// NVML facts from the node's libnvidia-ml, or nullopt when it has none or it cannot be used.
-std::optional<discover::NvmlFacts> load_nvml(const discover::Inventory& inventory, std::string* problem = nullptr);
-
 // nvrunc-hook: the configured path, else next to the running binary, else /usr/bin/nvrunc-hook.
 std::string hook_path(const config::Config& config);
+
+// nvrunc-ctl, likewise: [nvrunc] ctl-path, else next to the running binary, else /usr/bin/nvrunc-ctl.
+std::string ctl_path(const config::Config& config);
 
 // The low-level runtime: the first of `candidates` that is an executable file and not nvrunc
 // itself; bare names are searched in $PATH, then in the usual system directories.

@@ -18,11 +18,14 @@ struct Files {
   edits::ContainerEdits& out;
   std::vector<std::string> args; // the hook's, after the fixed part
 
-  void mount(const std::string& host, const std::string& container, std::string reason,
+  void mount(const std::string& host, std::string container, std::string reason,
              std::vector<std::string> options = edits::read_only_bind_options()) {
-    out.mounts.push_back({host, container, "bind", std::move(options), std::move(reason)});
+    out.mounts.push_back({host, std::move(container), "bind", std::move(options), std::move(reason)});
   }
-  void link(const std::string& path, const std::string& target) { args.insert(args.end(), {"--link", path + "=" + target}); }
+  void link(const std::string& path, const std::string& target) {
+    args.emplace_back("--link");
+    args.push_back(path + "=" + target);
+  }
 };
 
 // The SONAME link and the ".so" development link of one injected library.
@@ -104,7 +107,7 @@ void plan_files(const request::Request& req, const discover::Inventory& inv, con
     args.insert(args.end(), {"--library-dir", target.compat_dir});
   if (libs) args.insert(args.end(), {"--library-dir", target.library_dir});
   if (libs32) args.insert(args.end(), {"--library-dir", target.library_dir32});
-  args.insert(args.end(), f.args.begin(), f.args.end());
+  args.insert(args.end(), std::make_move_iterator(f.args.begin()), std::make_move_iterator(f.args.end()));
   args.push_back("--mask-params");
   if (libs || libs32) args.insert(args.end(), {"--ldconfig", options.ldconfig_path});
   else args.push_back("--no-ldconfig");

@@ -134,14 +134,13 @@ private:
     m_out += '{';
     bool first = true;
     for (const auto& [key, member] : v.get_ref<const Json::object_t&>()) {
-      if (!first) m_out += ',';
+      separator(first, depth + 1);
       first = false;
-      newline(depth + 1);
       string(key, nullptr);
       m_out.append(m_pretty ? ": " : ":", m_pretty ? 2 : 1);
       if (!value(member, depth + 1)) return false;
     }
-    newline(depth);
+    separator(true, depth);
     return m_out += '}', true;
   }
 
@@ -150,24 +149,27 @@ private:
     m_out += '[';
     bool first = true;
     for (const auto& e : v.get_ref<const Json::array_t&>()) {
-      if (!first) m_out += ',';
+      separator(first, depth + 1);
       first = false;
-      newline(depth + 1);
       if (!value(e, depth + 1)) return false;
     }
-    newline(depth);
+    separator(true, depth);
     return m_out += ']', true;
   }
 
-  // A newline and the indentation for `depth`, appended in one piece.
-  void newline(int depth) {
-    if (!m_pretty) return;
-    const size_t size = 1 + static_cast<size_t>(depth) * static_cast<size_t>(m_step);
-    if (m_newline.size() < size) {
-      m_newline = "\n";
-      m_newline.append(2 * size, m_char);
+  // Before a member or element (and before a closing bracket, as `first`): a comma unless it is the
+  // first, then in pretty layouts a newline and the indentation for `depth`, appended in one piece.
+  void separator(bool first, int depth) {
+    if (!m_pretty) {
+      if (!first) m_out += ',';
+      return;
     }
-    m_out.append(m_newline.data(), size);
+    const size_t size = 2 + static_cast<size_t>(depth) * static_cast<size_t>(m_step);
+    if (m_separator.size() < size) {
+      m_separator = ",\n";
+      m_separator.append(2 * size, m_char);
+    }
+    m_out.append(m_separator.data() + first, size - first);
   }
 
   // Printable ASCII other than '"' and '\\': dump() copies these unchanged. A table, because this
@@ -205,7 +207,7 @@ private:
   bool m_pretty;
   int m_step;
   char m_char;
-  std::string m_newline; // "\n" and indentation for the deepest level seen so far
+  std::string m_separator; // ",\n" and indentation for the deepest level seen so far
 };
 
 } // namespace

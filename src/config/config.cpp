@@ -124,6 +124,7 @@ const std::vector<Key>& keys() {
       {"nvrunc.ldcache", string(&Config::ldcache, true)},
       {"nvrunc.binary-search-paths", string_list(&Config::binary_search_paths)},
       {"nvrunc.hook-path", string(&Config::hook_path, true)},
+      {"nvrunc.cache-dir", string(&Config::cache_dir, true)},
       {"nvrunc.ctl-path", string(&Config::ctl_path, true)},
       {"nvrunc.runtimes", string_list(&Config::runtimes)},
       {"nvrunc.log-file", string(&Config::log_file, true)},

@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "nvrunc/common/strings.hpp"
+#include "nvrunc/discover/snapshot.hpp"
 #include "nvrunc/engine/command.hpp"
 #include "nvrunc/os/exec.hpp"
 #include "nvrunc/os/file.hpp"
@@ -48,6 +49,24 @@ Row driver_row(Node& node) {
   std::string detail = i.driver_version + ", " + std::to_string(i.gpus.size()) + " GPU" + (i.gpus.size() > 1 ? "s" : "") +
                        " (" + i.gpus.front().model + "), " + std::to_string(i.libraries.size()) + " libraries";
   return {"driver", Status::pass, detail, ""};
+}
+
+// The snapshot the shim would use, checked against the fresh discovery above: they must agree.
+// Taking it here also refreshes it, so the next create starts from a saved snapshot.
+Row snapshot_row(const Node& node) {
+  const std::string what = "inventory snapshot";
+  if (node.config->cache_dir.empty()) return {what, Status::skip, "off (cache-dir = \"\"): every create discovers", ""};
+  auto cached = discover::discover_cached(runtime::host_roots(*node.config), runtime::discover_options(*node.config),
+                                          {node.config->cache_dir});
+  if (!cached) return {what, Status::fail, cached.error().what(), ""};
+  const auto encoded = [](const discover::Inventory& i) { return discover::encode_snapshot({"", 0, i, {}}); };
+  if (encoded(cached->inventory) != encoded(*node.inventory))
+    return {what, Status::fail, cached->path + " disagrees with a fresh discovery", "rm " + cached->path};
+  const std::string use(discover::cache_use_name(cached->use));
+  if (cached->use == discover::CacheUse::untrusted)
+    return {what, Status::warn, node.config->cache_dir + " or " + cached->path + " can be written by others: not used",
+            "chown root " + node.config->cache_dir + " && chmod 0700 " + node.config->cache_dir};
+  return {what, Status::pass, cached->path + " (" + use + ")", ""};
 }
 
 std::vector<const discover::DeviceNode*> core_nodes(const discover::Inventory& i) {
@@ -202,6 +221,7 @@ std::vector<Row> check_node(const Options& o, Node& node) {
   if (!node.config) return rows;
   rows.push_back(driver_row(node));
   if (node.inventory && node.inventory->driver_loaded()) {
+    rows.push_back(snapshot_row(node));
     rows.push_back(nodes_row(node));
     rows.push_back(char_links_row(o, node));
   }

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <filesystem>
 #include <system_error>
 #include <vector>
@@ -164,6 +165,8 @@ Result<NodeReport> build(const NodeSpec& spec, const NodeFacts& node) {
   NVRUNC_TRY(libraries32, detail::write_compat32_libraries(node));
   if (auto r = write_binaries(node); !r) return fail(std::move(r.error()));
   if (auto r = make_ld_cache(spec, node); !r) return fail(std::move(r.error()));
+  if (::mkdir((node.root + "/nvrunc-cache").c_str(), 0700) != 0 && errno != EEXIST) // its snapshot (cache-dir)
+    return fail(Errc::io, "create `" + node.root + "/nvrunc-cache`", errno);
   if (auto r = write_new_file(node.root + "/config.toml", config_toml(node)); !r) return fail(std::move(r.error()));
   return make_report(node, std::move(libraries), std::move(libraries32));
 }

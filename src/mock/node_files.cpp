@@ -161,7 +161,9 @@ std::string config_toml(const NodeFacts& node) {
          "driver-root = " + toml_quote(node.root) + "\n"
          "dev-root = " + toml_quote(node.root) + "\n"
          "proc-root = " + toml_quote(node.root + "/proc") + "\n"
-         "sys-root = " + toml_quote(node.root + "/sys") + "\n";
+         "sys-root = " + toml_quote(node.root + "/sys") + "\n"
+         "# this node's inventory snapshot (a host's is in /run/nvrunc)\n"
+         "cache-dir = " + toml_quote(node.root + "/nvrunc-cache") + "\n";
 }
 
 Result<std::vector<unsigned>> pick_free_majors(const std::string& proc_devices_text, size_t count) {

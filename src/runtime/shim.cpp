@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 
+#include "nvrunc/discover/snapshot.hpp"
 #include "nvrunc/edits/apply.hpp"
 #include "nvrunc/log/logger.hpp"
 #include "nvrunc/os/exec.hpp"
@@ -56,6 +57,7 @@ Result<void> prepare(const runc_args::Invocation& inv, const config::Config& con
     logger.debug("nothing requested (" + p.request.source + "): config.json left as it is");
     return {};
   }
+  logger.debug("inventory snapshot: " + p.snapshot);
   for (const auto& w : p.inventory->warnings) logger.debug(w);
   if (!p.changes_spec()) {
     logger.debug("config.json already has every edit: left as it is");
@@ -108,12 +110,12 @@ discover::DiscoverOptions discover_options(const config::Config& config) {
 Result<BundlePlan> plan_bundle(const std::string& bundle, const config::Config& config) {
   NVRUNC_TRY(doc, spec::load(bundle));
   NVRUNC_TRY(req, request::read_request(doc.json, config));
-  BundlePlan p{std::move(doc), std::move(req), std::nullopt, std::nullopt, {}, {}, {}, {}};
+  BundlePlan p{std::move(doc), std::move(req), std::nullopt, std::nullopt, {}, {}, {}, {}, {}};
   p.updated = p.document.json;
   if (!p.request.wants_driver()) return p;
-  discover::HostFs fs(host_roots(config));
-  NVRUNC_TRY(inventory, discover::discover(fs, discover_options(config)));
-  p.inventory = std::move(inventory);
+  NVRUNC_TRY(found, discover::discover_cached(host_roots(config), discover_options(config), {config.cache_dir}));
+  p.inventory = std::move(found.inventory);
+  p.snapshot = std::string(discover::cache_use_name(found.use)) + (found.path.empty() ? "" : " " + found.path);
   NVRUNC_TRY(nvml, nvml_facts(p.request, *p.inventory, config));
   p.nvml = std::move(nvml);
   if (p.request.devices == request::Devices::cdi) return plan_cdi(std::move(p), config);

@@ -25,6 +25,7 @@ check_eq "exit status" 0 "$rc"
 check_eq "configuration" pass "$(row "$out" configuration)"
 check_eq "driver" pass "$(row "$out" driver)"
 check_eq "device nodes" pass "$(row "$out" "device nodes")"
+check_eq "inventory snapshot" pass "$(row "$out" "inventory snapshot")"
 check_eq "low-level runtime" pass "$(row "$out" "low-level runtime")"
 check_eq "containerd handler" pass "$(row "$out" containerd)"
 check_eq "test container" pass "$(row "$out" "test container")"
@@ -33,6 +34,18 @@ check_eq "the node has no /dev/char links yet: warning" warn "$(row "$out" "/dev
 check_contains "with the fix" "$out" "fix: nvrunc-ctl doctor --fix"
 check_eq "env requests from unprivileged containers: warning" warn "$(row "$out" "request policy")"
 check_contains "ready" "$out" "node ready: yes"
+
+echo "== the inventory snapshot is saved once the node is a second old, then used, and agrees with discovery"
+sleep 1.1
+doctor --no-container >/dev/null
+out=$(doctor --no-container)
+check_contains "the second doctor used the saved snapshot" "$out" "$NODE/nvrunc-cache/inventory-"
+check_contains "(hit)" "$out" ".bin (hit)"
+chmod 0777 "$NODE/nvrunc-cache"
+out=$(doctor --no-container)
+check_eq "a cache directory others can write: warning" warn "$(row "$out" "inventory snapshot")"
+check_contains "with the fix" "$out" "chmod 0700 $NODE/nvrunc-cache"
+chmod 0700 "$NODE/nvrunc-cache"
 
 echo "== --fix creates the /dev/char links as udev would"
 out=$(doctor --fix --no-container)

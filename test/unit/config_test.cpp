@@ -80,6 +80,7 @@ dev-root = "/mockdev"
 proc-root = "/mock/proc"
 binary-search-paths = ["/opt/bin"]
 hook-path = "/opt/nvrunc-hook"
+cache-dir = ""
 )", "t");
   REQUIRE(c);
   CHECK(c->driver_root == "/mock");
@@ -87,6 +88,9 @@ hook-path = "/opt/nvrunc-hook"
   CHECK(c->proc_root == "/mock/proc");
   CHECK(c->binary_search_paths == std::vector<std::string>{"/opt/bin"});
   CHECK(c->hook_path == "/opt/nvrunc-hook");
+  CHECK(c->cache_dir.empty()); // no snapshot
+  CHECK(config::Config{}.cache_dir == "/run/nvrunc");
+  CHECK_FALSE(config::parse("[nvrunc]\ncache-dir = \"run/nvrunc\"", "t")); // relative: refused
 }
 
 TEST_CASE("config: errors name the file, the key and what is expected", "[config]") {
@@ -159,6 +163,7 @@ TEST_CASE("config: the shipped config/config.toml documents the true defaults", 
     CHECK(c->ldconfig == d.ldconfig);
     CHECK(c->binary_search_paths == d.binary_search_paths);
     CHECK(c->hook_path == d.hook_path);
+    CHECK(c->cache_dir == d.cache_dir);
     CHECK(c->log_level == d.log_level);
     CHECK(c->log_file == d.log_file);
     CHECK(c->cdi_spec_dirs == d.cdi_spec_dirs);

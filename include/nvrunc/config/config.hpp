@@ -45,6 +45,7 @@ struct Config {
   std::vector<std::string> binary_search_paths{"/usr/bin", "/usr/sbin", "/bin", "/sbin", "/usr/local/bin",
                                                "/usr/local/sbin", "/usr/local/nvidia/bin"};
   std::string hook_path; // "" = nvrunc-hook next to the running binary, else /usr/bin/nvrunc-hook
+  std::string cache_dir = "/run/nvrunc"; // the inventory snapshot (discover/snapshot.hpp); "" = none
   std::string ctl_path;  // "" = nvrunc-ctl next to the running binary, else /usr/bin/nvrunc-ctl
   bool cdi_regenerate_stale = false; // cdi-regenerate-stale-specs: rewrite a stale nvrunc CDI spec in place
 

@@ -32,6 +32,7 @@ struct BundlePlan {
   plan::Plan plan;
   spec::Json updated; // the spec after the edits
   std::vector<std::string> cdi_spec_files; // a CDI request: the spec files its devices came from
+  std::string snapshot; // how the inventory snapshot was used ("hit /run/nvrunc/inventory-….bin", ...)
 
   bool changes_spec() const { return updated != document.json; }
 };

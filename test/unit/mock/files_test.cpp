@@ -154,6 +154,7 @@ TEST_CASE("mock: config.toml points nvrunc at the node with escaped strings", "[
   CHECK(parsed["nvrunc"]["dev-root"].value_or(std::string()) == node.root);
   CHECK(parsed["nvrunc"]["proc-root"].value_or(std::string()) == node.root + "/proc");
   CHECK(parsed["nvrunc"]["sys-root"].value_or(std::string()) == node.root + "/sys");
+  CHECK(parsed["nvrunc"]["cache-dir"].value_or(std::string()) == node.root + "/nvrunc-cache"); // its own snapshot
   CHECK(toml_quote("a\tb") == "\"a\\u0009b\"");
 }
 

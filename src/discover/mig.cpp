@@ -66,11 +66,18 @@ Result<void> discover_mig(const HostFs& fs, Inventory& inv) {
   auto devices = fs.read_proc("devices");
   auto major = devices ? find_char_major(*devices, "nvidia-caps") : std::nullopt;
   if (!major) return {}; // no nvidia-caps device: MIG cannot be used through device nodes
-  NVRUNC_TRY(config, cap_node(fs, std::string(caps_dir) + "/mig/config", *major));
-  NVRUNC_TRY(monitor, cap_node(fs, std::string(caps_dir) + "/mig/monitor", *major));
-  inv.mig_config = std::move(config);
-  inv.mig_monitor = std::move(monitor);
+  // One listing says which capability directories exist: a node without MIG costs one lookup, not
+  // two per GPU (this listing is also what a snapshot replays).
+  const auto present = fs.list_proc(caps_dir);
+  const auto has = [&](const std::string& name) { return std::binary_search(present.begin(), present.end(), name); };
+  if (has("mig")) {
+    NVRUNC_TRY(config, cap_node(fs, std::string(caps_dir) + "/mig/config", *major));
+    NVRUNC_TRY(monitor, cap_node(fs, std::string(caps_dir) + "/mig/monitor", *major));
+    inv.mig_config = std::move(config);
+    inv.mig_monitor = std::move(monitor);
+  }
   for (auto& gpu : inv.gpus) {
+    if (!has("gpu" + std::to_string(gpu.minor))) continue;
     NVRUNC_TRY(instances, gpu_instances(fs, gpu, *major));
     gpu.mig = std::move(instances);
   }

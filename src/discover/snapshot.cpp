@@ -39,10 +39,12 @@ enum class Trust : std::uint8_t { ok, untrusted };
 
 // The cache directory, created 0700 when missing (its parent must exist).
 Trust check_dir(const std::string& dir) {
-  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) return Trust::untrusted;
   struct stat st;
-  if (::lstat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode) || !ours(st)) return Trust::untrusted;
-  return Trust::ok;
+  if (::lstat(dir.c_str(), &st) != 0) {
+    if (errno != ENOENT || (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) || ::lstat(dir.c_str(), &st) != 0)
+      return Trust::untrusted;
+  }
+  return S_ISDIR(st.st_mode) && ours(st) ? Trust::ok : Trust::untrusted;
 }
 
 // The snapshot's bytes; nullopt when there is none. Trust::untrusted for a file that is not a

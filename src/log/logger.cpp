@@ -46,13 +46,17 @@ void append_escaped(std::string& out, std::string_view s, bool json) {
 } // namespace
 
 std::string rfc3339(std::chrono::system_clock::time_point when) {
-  std::time_t t = std::chrono::system_clock::to_time_t(when);
-  std::tm tm{};
-  ::gmtime_r(&t, &tm);
-  // Not strftime: glibc's strftime loads /etc/localtime (tzset) even for a UTC format.
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                tm.tm_hour, tm.tm_min, tm.tm_sec);
+  // Calendar arithmetic, not gmtime_r/strftime: glibc's time functions load /etc/localtime (tzset)
+  // on first use even for UTC, a file read on every create.
+  using namespace std::chrono;
+  const auto secs = floor<seconds>(when);
+  const auto day = floor<days>(secs);
+  const year_month_day date(day);
+  const hh_mm_ss<seconds> time(secs - day);
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02dZ", int(date.year()), unsigned(date.month()),
+                unsigned(date.day()), int(time.hours().count()), int(time.minutes().count()),
+                int(time.seconds().count()));
   return buf;
 }
 

@@ -29,11 +29,12 @@ Error exec_program(const std::string& path, const std::vector<std::string>& argv
 }
 
 std::string self_executable() {
-  char buf[PATH_MAX];
-  ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
-  if (n <= 0) return "";
-  buf[n] = '\0';
-  return buf;
+  static const std::string self = [] { // a process's executable does not change: read it once
+    char buf[PATH_MAX];
+    ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
+    return n <= 0 ? std::string() : std::string(buf, size_t(n));
+  }();
+  return self;
 }
 
 std::string find_executable(const std::string& name, const std::string& search_path) {

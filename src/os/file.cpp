@@ -117,7 +117,7 @@ Result<std::string> written_temp(const std::string& path, std::string_view conte
   const std::string dir = dir_of(path);
   std::string tmp;
   Fd fd(::open(dir.c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, options.mode));
-  if (fd.fd >= 0 && path_exists("/proc/self/fd")) {
+  if (fd.fd >= 0) {
     if (auto r = fill(fd, content, options, path); !r) return fail(std::move(r.error()));
     if (name_tmpfile(fd, dir, tmp)) return tmp;
     // Not linkable here (no /proc/self/fd in this mount namespace, ...): the named way instead.

@@ -166,7 +166,9 @@ echo "    25 containers: $ok ran, $refused failed; $(cat "$SCRATCH/race.stop.cou
 check "race: the swapper really ran" test "$(cat "$SCRATCH/race.stop.count")" -gt 100
 # runc before 1.2.8 creates a bind mount's missing target through a symlink swapped in at the right
 # moment (its own mount-target race, CVE-2025-31133 / CVE-2025-52565): an empty file of mode 0755
-# named like a mount destination appears in the sentinel's lib/. That file is runc's, not nvrunc's
+# named like a mount destination appears in the sentinel's lib/ or bin/ (the library directory and
+# /usr/bin are both flipped; the first run that met it saw lib/, a later one bin/nvidia-debugdump).
+# That file is runc's, not nvrunc's
 # (whose writes are all resolved inside the rootfs); with such a runc it is reported, and every other
 # change to the sentinel still fails the test. With a fixed runc the check is exact.
 runc_version=$(runc --version | awk 'NR == 1 {print $3}')
@@ -176,21 +178,26 @@ if python3 -c 'import sys; v = [int(x) for x in sys.argv[1].split("+")[0].split(
 import json, sys
 before = """$BEFORE""".splitlines()
 after = """$after""".splitlines()
-dests = {m["destination"].rsplit("/", 1)[1] for m in json.load(open(sys.argv[1])).get("mounts", [])
-         if m["destination"].startswith("/usr/lib/x86_64-linux-gnu/")}
+# The sentinel directory each flipped container directory points at.
+flipped = {"./lib/": "/usr/lib/x86_64-linux-gnu/", "./bin/": "/usr/bin/"}
+dests = {m["destination"] for m in json.load(open(sys.argv[1])).get("mounts", [])}
+def mount_target(path):  # a sentinel path that stands for a mount destination of the spec
+    return any(path.startswith(s) and d + path[len(s):] in dests for s, d in flipped.items())
 empty = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 runc_files, other = [], []
 for line in sorted(set(after) - set(before)):
     f = line.split("|")
-    if len(f) == 7 and f[0].startswith("./lib/") and f[0][6:] in dests and f[1:5] == ["f", "755", "root:root", "0"]:
+    if len(f) == 7 and mount_target(f[0]) and f[1:5] == ["f", "755", "root:root", "0"]:
         runc_files.append(f[0])
-    elif line.startswith(empty + "  ./lib/") and line.split("  ./lib/", 1)[1] in dests:
+    elif line.startswith(empty + "  ") and mount_target(line.split("  ", 1)[1]):
         pass
-    elif line.startswith("./lib|d|") and any(b.rsplit("|", 1)[0] == line.rsplit("|", 1)[0] for b in before):
-        pass  # only lib/'s mtime moved, by runc's file
+    elif line.split("|", 1)[0] in ("./lib", "./bin") and any(b.rsplit("|", 1)[0] == line.rsplit("|", 1)[0] for b in before):
+        pass  # only the directory's mtime moved, by runc's file
     else:
         other.append(line)
-other += sorted(set(before) - set(after))
+other += [line for line in sorted(set(before) - set(after))  # a directory whose mtime alone moved is not gone
+          if not (line.split("|", 1)[0] in ("./lib", "./bin")
+                  and any(a.rsplit("|", 1)[0] == line.rsplit("|", 1)[0] for a in after))]
 print("other:" + ";".join(other) if other else "runc:" + " ".join(runc_files))
 PY
 )

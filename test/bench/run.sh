@@ -96,6 +96,12 @@ log() { printf '[bench %(%T)T] %s\n' -1 "$*" >&2; }
 cc -O2 -static -o "$W/tools/noop" "$here/noop.c"
 cc -O2 -o "$W/tools/bench-timer" "$here/timer.c"
 NOOP=$W/tools/noop TIMER=$W/tools/bench-timer
+# The binaries run from the scratch directory, as installed ones run from /usr/bin: where a build
+# directory happens to be (a long path on a slow disk) is not nvrunc's cost. The hook and nvrunc-ctl
+# are found beside nvrunc.
+BIN=$W/bin
+mkdir -p "$BIN"
+cp "$NVRUNC_BIN"/nvrunc "$NVRUNC_BIN"/nvrunc-hook "$NVRUNC_BIN"/nvrunc-ctl "$BIN/"
 
 # --- simulated nodes ----------------------------------------------------------------------------------
 # node NAME ARGS...: a simulated node, with bench.toml = its config + the no-op as low-level runtime.
@@ -197,18 +203,18 @@ argv_for() { # argv_for BUNDLE ID: TAB-separated
 cases=$W/cases-create.tsv
 : >"$cases"
 printf 'noop\t-\t-\t-\t%s\t%s\n' "$NOOP" "$(argv_for "$W/bundles/nogpu" bench)" >>"$cases"
-printf 'nogpu\t-\t-\tNVRUNC_CONFIG=%s\t%s\t%s\n' "$W/gpu8/bench.toml" "$NVRUNC_BIN/nvrunc" \
+printf 'nogpu\t-\t-\tNVRUNC_CONFIG=%s\t%s\t%s\n' "$W/gpu8/bench.toml" "$BIN/nvrunc" \
   "$(argv_for "$W/bundles/nogpu" bench)" >>"$cases"
-printf 'state\t-\t-\tNVRUNC_CONFIG=%s\t%s\t--root\t%s\tstate\tbench\n' "$W/gpu8/bench.toml" "$NVRUNC_BIN/nvrunc" "$W/runc-root" >>"$cases"
+printf 'state\t-\t-\tNVRUNC_CONFIG=%s\t%s\t--root\t%s\tstate\tbench\n' "$W/gpu8/bench.toml" "$BIN/nvrunc" "$W/runc-root" >>"$cases"
 for n in "${nodes[@]}"; do
   cfg=$W/${n%uuid}/bench.toml
   b=$W/bundles/$n-first
   printf '%s-first\t%s>%s\t-\tNVRUNC_CONFIG=%s\t%s\t%s\n' "$n" "$b/orig.json" "$b/config.json" "$cfg" \
-    "$NVRUNC_BIN/nvrunc" "$(argv_for "$b" "bench-$n")" >>"$cases"
+    "$BIN/nvrunc" "$(argv_for "$b" "bench-$n")" >>"$cases"
   [[ -d $W/bundles/$n-steady ]] || continue
   b=$W/bundles/$n-steady
-  NVRUNC_CONFIG=$cfg "$NVRUNC_BIN/nvrunc" --root "$W/runc-root" create --bundle "$b" "bench-$n" # edit once
-  printf '%s-steady\t-\t-\tNVRUNC_CONFIG=%s\t%s\t%s\n' "$n" "$cfg" "$NVRUNC_BIN/nvrunc" "$(argv_for "$b" "bench-$n")" >>"$cases"
+  NVRUNC_CONFIG=$cfg "$BIN/nvrunc" --root "$W/runc-root" create --bundle "$b" "bench-$n" # edit once
+  printf '%s-steady\t-\t-\tNVRUNC_CONFIG=%s\t%s\t%s\n' "$n" "$cfg" "$BIN/nvrunc" "$(argv_for "$b" "bench-$n")" >>"$cases"
 done
 log "(a)(b)(e) nvrunc create, no-op runtime: $runs runs x $(wc -l <"$cases") cases"
 "$TIMER" -n "$runs" -w 10 -o "$W/create.csv" "$cases"
@@ -259,7 +265,7 @@ bundle life-nvrunc --own-rootfs "${ALL[@]}"
 printf 'runc\t-\t-\t-\t/bin/sh\t%s\t%s\t%s\t%s\tlife-runc\n' "$W/tools/lifecycle.sh" "$(command -v runc)" "$W/runc-root" \
   "$W/bundles/life-runc" >"$life"
 printf 'nvrunc\t%s>%s\t-\tNVRUNC_CONFIG=%s\t/bin/sh\t%s\t%s\t%s\t%s\tlife-nvrunc\n' "$W/bundles/life-nvrunc/orig.json" \
-  "$W/bundles/life-nvrunc/config.json" "$W/gpu8/config.toml" "$W/tools/lifecycle.sh" "$NVRUNC_BIN/nvrunc" \
+  "$W/bundles/life-nvrunc/config.json" "$W/gpu8/config.toml" "$W/tools/lifecycle.sh" "$BIN/nvrunc" \
   "$W/runc-root" "$W/bundles/life-nvrunc" >>"$life"
 "$TIMER" -n "$life_runs" -w 1 -o "$W/life.csv" "$life"
 
@@ -305,6 +311,6 @@ fi
 } >"$out/results.csv"
 [[ -f $out/phases.txt ]] && { echo; cat "$out/phases.txt"; echo; }
 python3 "$here/report.py" "$out/results.csv" "$out/results.json" \
-  --meta "quick=$quick" "runs=$runs" "mig=$have_mig" "nvrunc=$NVRUNC_BIN/nvrunc" \
+  --meta "quick=$quick" "runs=$runs" "mig=$have_mig" "nvrunc=$BIN/nvrunc" \
   "kernel=$(uname -r)" "cpus=$(nproc)" "runc=$(runc --version | head -1)" "load=$(cut -d' ' -f1-3 /proc/loadavg)" \
   "bundles_on=$(stat -f -c %T "$W")"

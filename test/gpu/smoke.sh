@@ -5,8 +5,8 @@
 # Exits 77 where no NVIDIA driver is loaded, 0 when every check passes, 1 otherwise.
 #
 # Needs root, runc ($RUNC or PATH), busybox-static ($BUSYBOX or /bin/busybox) and python3; nothing
-# is installed. Uses the binaries in $NVRUNC_BIN (default build/bin), which link only glibc, so a
-# build from another machine can be copied here.
+# is installed. Uses the binaries in $NVRUNC_BIN (default build/bin): nvrunc and nvrunc-hook are
+# static and nvrunc-ctl links only glibc, so a build from another machine can be copied here.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/../integration/lib.sh"
@@ -90,6 +90,14 @@ make_bundle "$P" "ls /usr/lib/x86_64-linux-gnu | grep -E 'nvcuvid|encode|vdpau' 
 out=$("$NVRUNC" --root "$RUNC_ROOT" run -b "$P" video 2>&1)
 check_contains "video brings the encoder library" "$out" "libnvidia-encode.so"
 echo "$out" | sed 's/^/   | /'
+
+echo "== the inventory snapshot holds on a real driver (procfs gives the same bytes twice)"
+printf '[nvrunc]\ncache-dir = "%s"\n' "$SCRATCH/nvrunc-cache" >"$SCRATCH/snapshot.toml"
+sleep 1.1 # a discovery that saw a change in the last second is not saved
+NVRUNC_CONFIG=$SCRATCH/snapshot.toml "$NVRUNC_CTL" doctor --no-container >/dev/null 2>&1
+row=$(NVRUNC_CONFIG=$SCRATCH/snapshot.toml "$NVRUNC_CTL" doctor --no-container 2>&1 | grep "inventory snapshot")
+echo "   $row"
+check_contains "the second doctor used the saved snapshot, which agrees with a fresh discovery" "$row" "(hit)"
 
 echo "== an unknown GPU is refused"
 make_bundle "$P" true NVIDIA_VISIBLE_DEVICES=99

@@ -64,9 +64,10 @@ Row snapshot_row(const Node& node) {
     return {what, Status::fail, cached->path + " disagrees with a fresh discovery", "rm " + cached->path};
   const std::string use(discover::cache_use_name(cached->use));
   if (cached->use == discover::CacheUse::untrusted)
-    return {what, Status::warn, node.config->cache_dir + " or " + cached->path + " can be written by others: not used",
-            "chown root " + node.config->cache_dir + " && chmod 0700 " + node.config->cache_dir};
-  return {what, Status::pass, cached->path + " (" + use + ")", ""};
+    return {what, Status::warn, "not used: " + cached->note,
+            "make " + node.config->cache_dir + " a directory of this user's, mode 0700, in a parent only root or "
+            "this user can change (or set cache-dir)"};
+  return {what, Status::pass, cached->path + " (" + use + (cached->note.empty() ? "" : ": " + cached->note) + ")", ""};
 }
 
 std::vector<const discover::DeviceNode*> core_nodes(const discover::Inventory& i) {

@@ -46,7 +46,9 @@ std::vector<std::string> HostFs::list_sys(std::string_view rel) const {
 std::vector<std::string> HostFs::list_driver_dir(std::string_view path) const {
   const std::string host = driver_host_path(path);
   if (m_recorder) m_recorder->stat(host); // a directory's mtime moves with its entries
-  return list_directory(host).names;
+  auto l = list_directory(host);
+  if (l.failed) unreliable();
+  return std::move(l.names);
 }
 
 Result<std::optional<NodeInfo>> HostFs::stat_node(std::string_view dev_path) const {
@@ -84,28 +86,59 @@ Result<std::string> HostFs::read_driver_file(std::string_view path, size_t limit
 }
 
 Result<std::string> HostFs::resolve_driver_path(std::string_view path) const {
-  auto real = resolve_in_root(path);
-  if (m_recorder) record_lookup(path, real);
-  return real;
+  if (m_recorder) record_lookup(path);
+  return resolve_in_root(path);
 }
 
-// What a lookup depended on: the real file's directory, and the real directory of every lexical
-// prefix of the path (where each name on the way, a symlink or not, lives). A failed lookup
-// records the prefixes that exist: the first missing name would appear in the last one. The file
-// itself is not recorded (observe.hpp: replaced files are noticed, files rewritten in place are not).
-void HostFs::record_lookup(std::string_view path, const Result<std::string>& real) const {
-  if (real) m_recorder->stat(driver_host_path(real->substr(0, std::max<size_t>(real->rfind('/'), 1))));
-  const std::string lexical = os::clean_path(path);
-  for (size_t end = 0; end != std::string::npos && end < lexical.size();) {
-    const std::string prefix = end == 0 ? std::string("/") : lexical.substr(0, end);
-    end = lexical.find('/', end + 1);
-    auto [it, fresh] = m_real_dirs.try_emplace(prefix);
-    if (fresh) {
-      auto dir = resolve_in_root(prefix);
-      it->second = dir ? *dir : std::string();
+namespace {
+
+// The components of `path`, last first (a stack: back() is the next one to resolve).
+void push_components(std::string_view path, std::vector<std::string>& stack) {
+  std::vector<std::string> parts;
+  for (size_t i = 0; i < path.size();) {
+    size_t j = path.find('/', i);
+    if (j == std::string_view::npos) j = path.size();
+    if (j > i) parts.emplace_back(path.substr(i, j - i));
+    i = j + 1;
+  }
+  stack.insert(stack.end(), parts.rbegin(), parts.rend());
+}
+
+} // namespace
+
+// What a lookup depends on: the real directory that holds each name it reads — every component
+// and every symlink hop, resolved as RESOLVE_IN_ROOT does (absolute targets and ".." stay inside the
+// root) — and, when a name is missing, the directory it would appear in. Adding, removing, replacing
+// or retargeting any of those names moves that directory's mtime. Only done while recording; the
+// file itself is not recorded (observe.hpp: replaced files are noticed, rewritten ones are not).
+void HostFs::record_lookup(std::string_view path) const {
+  constexpr int max_links = 40; // as the kernel's MAXSYMLINKS
+  std::vector<std::string> todo;
+  push_components(path, todo);
+  std::string dir; // the real directory reached so far, inside the root ("" = the root)
+  for (int links = 0; !todo.empty();) {
+    const std::string name = std::move(todo.back());
+    todo.pop_back();
+    if (name == ".") continue;
+    if (name == "..") {
+      dir.resize(dir.empty() ? 0 : dir.rfind('/'));
+      continue;
     }
-    if (it->second.empty()) break; // this prefix is missing: its parent, recorded, would change
-    m_recorder->stat(driver_host_path(it->second));
+    m_recorder->stat(driver_host_path(dir.empty() ? "/" : dir));
+    const std::string next = dir + "/" + name;
+    struct stat st;
+    if (::lstat(driver_host_path(next).c_str(), &st) != 0) return; // missing: it would appear in `dir`
+    if (!S_ISLNK(st.st_mode)) {
+      dir = next;
+      continue;
+    }
+    char target[PATH_MAX];
+    const ssize_t n = ::readlink(driver_host_path(next).c_str(), target, sizeof target - 1);
+    if (n <= 0) return m_recorder->spoil(); // changed under us
+    if (++links > max_links) return;          // a loop: the lookup fails until a link in a recorded directory changes
+    const std::string_view t(target, size_t(n));
+    if (t.front() == '/') dir.clear();
+    push_components(t, todo);
   }
 }
 

@@ -72,6 +72,7 @@ std::vector<Library> select_libraries(const HostFs& fs, const std::vector<LdCach
     if (!c) continue;
     auto soname = read_soname(c->host_path);
     if (!soname) {
+      if (soname.error().code() == Errc::io) fs.unreliable(); // not a fact a replay could check
       warnings.push_back("skipping `" + c->host_path + "`: " + soname.error().what());
       continue;
     }

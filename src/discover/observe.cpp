@@ -62,10 +62,14 @@ bool content_matches(const Observation& o) {
 Listing list_directory(const std::string& host_path) {
   Listing l;
   os::UniqueFd fd(::open(host_path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (!fd.valid()) return l;
+  if (!fd.valid()) {
+    l.failed = errno != ENOENT && errno != ENOTDIR;
+    return l;
+  }
   l.present = true;
   alignas(8) char buf[16384];
-  for (ssize_t n; (n = ::getdents64(fd.get(), buf, sizeof buf)) > 0;) {
+  ssize_t n;
+  while ((n = ::getdents64(fd.get(), buf, sizeof buf)) > 0) {
     for (ssize_t off = 0; off < n;) {
       const auto* e = reinterpret_cast<const struct dirent64*>(buf + off);
       std::string_view name = e->d_name;
@@ -73,26 +77,39 @@ Listing list_directory(const std::string& host_path) {
       off += e->d_reclen;
     }
   }
+  if (n < 0) {
+    l = Listing{false, true, {}};
+    return l;
+  }
   std::sort(l.names.begin(), l.names.end());
   return l;
 }
 
-bool Recorder::first(Observation::Kind kind, const std::string& path) { return m_seen.emplace(kind, path).second; }
+bool Recorder::first(Observation::Kind kind, const std::string& path, bool present, const std::string& value) {
+  auto [it, fresh] = m_seen.try_emplace({kind, path}, m_observations.size());
+  if (fresh) return true;
+  const auto& seen = m_observations[it->second];
+  if (seen.present != present || seen.value != value) spoil();
+  return false;
+}
 
 void Recorder::content(const std::string& path, bool present, std::string_view bytes) {
-  if (first(Observation::Kind::content, path))
-    m_observations.push_back({Observation::Kind::content, path, present, present ? std::string(bytes) : ""});
+  const std::string value = present ? std::string(bytes) : std::string();
+  if (first(Observation::Kind::content, path, present, value))
+    m_observations.push_back({Observation::Kind::content, path, present, value});
 }
 
 void Recorder::listing(const std::string& path, const Listing& l) {
-  if (first(Observation::Kind::listing, path))
-    m_observations.push_back({Observation::Kind::listing, path, l.present, joined(l.names)});
+  if (l.failed) return spoil();
+  const std::string value = joined(l.names);
+  if (first(Observation::Kind::listing, path, l.present, value))
+    m_observations.push_back({Observation::Kind::listing, path, l.present, value});
 }
 
 void Recorder::stat(const std::string& path) {
-  if (!first(Observation::Kind::stat, path)) return;
   auto v = stat_value(path);
   if (!v) return spoil();
+  if (!first(Observation::Kind::stat, path, v->present, v->value)) return;
   m_newest_ns = std::max(m_newest_ns, v->newest_ns);
   m_observations.push_back({Observation::Kind::stat, path, v->present, std::move(v->value)});
 }
@@ -105,7 +122,7 @@ bool observations_hold(const std::vector<Observation>& observations) {
       break;
     case Observation::Kind::listing: {
       auto l = list_directory(o.path);
-      if (l.present != o.present || joined(l.names) != o.value) return false;
+      if (l.failed || l.present != o.present || joined(l.names) != o.value) return false;
       break;
     }
     case Observation::Kind::stat: {

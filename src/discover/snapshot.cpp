@@ -6,9 +6,11 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 
 #include "internal.hpp"
+#include "nvrunc/os/exec.hpp"
 #include "nvrunc/os/file.hpp"
 #include "nvrunc/os/unique_fd.hpp"
 
@@ -32,34 +34,44 @@ std::string file_name(std::string_view key) {
   return name;
 }
 
-// Ours alone: owned by the user we run as, writable by nobody else.
-bool ours(const struct stat& st) { return st.st_uid == ::geteuid() && (st.st_mode & 022) == 0; }
+std::string error_text(int err) { return std::strerror(err); }
 
-enum class Trust : std::uint8_t { ok, untrusted };
-
-// The cache directory, created 0700 when missing (its parent must exist).
-Trust check_dir(const std::string& dir) {
+// "" when `dir` may hold our snapshot, else why not: the directory must be ours alone (owned by
+// the user we run as, writable by nobody else), in a parent no other user can change (owned by
+// root or by us, not writable by others unless sticky). Created 0700 when missing.
+std::string check_dir(const std::string& dir) {
+  const std::string parent = dir.substr(0, std::max<size_t>(dir.rfind('/'), 1));
   struct stat st;
+  if (::stat(parent.c_str(), &st) != 0) return "cannot use `" + parent + "`: " + error_text(errno);
+  if (!S_ISDIR(st.st_mode) || (st.st_uid != 0 && st.st_uid != ::geteuid()) ||
+      ((st.st_mode & 022) && !(st.st_mode & S_ISVTX)))
+    return "`" + parent + "` can be changed by another user";
   if (::lstat(dir.c_str(), &st) != 0) {
-    if (errno != ENOENT || (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) || ::lstat(dir.c_str(), &st) != 0)
-      return Trust::untrusted;
+    if (errno != ENOENT) return "cannot use `" + dir + "`: " + error_text(errno);
+    if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) return "create `" + dir + "`: " + error_text(errno);
+    if (::lstat(dir.c_str(), &st) != 0) return "cannot use `" + dir + "`: " + error_text(errno);
   }
-  return S_ISDIR(st.st_mode) && ours(st) ? Trust::ok : Trust::untrusted;
+  if (!S_ISDIR(st.st_mode)) return "`" + dir + "` is not a directory";
+  if (st.st_uid != ::geteuid())
+    return "`" + dir + "` belongs to uid " + std::to_string(st.st_uid) + ", not to uid " + std::to_string(::geteuid());
+  if (st.st_mode & 022) return "`" + dir + "` can be written by others";
+  return "";
 }
 
-// The snapshot's bytes; nullopt when there is none. Trust::untrusted for a file that is not a
-// regular file of ours (a symlink included).
-std::optional<std::string> read_snapshot(const std::string& path, Trust& trust) {
+// The snapshot's bytes; nullopt when there is none, or when the file is not a regular file of
+// ours alone (then `untrusted` says why).
+std::optional<std::string> read_snapshot(const std::string& path, std::string& untrusted) {
   os::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
   if (!fd.valid()) {
-    if (errno != ENOENT) trust = Trust::untrusted;
+    if (errno != ENOENT) untrusted = "cannot open `" + path + "`: " + error_text(errno);
     return std::nullopt;
   }
   struct stat st;
-  if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode) || !ours(st) || size_t(st.st_size) > max_snapshot_size) {
-    trust = Trust::untrusted;
+  if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != ::geteuid() || (st.st_mode & 022)) {
+    untrusted = "`" + path + "` is not a regular file of ours alone";
     return std::nullopt;
   }
+  if (size_t(st.st_size) > max_snapshot_size) return std::nullopt; // not a snapshot: replaced below
   std::string bytes(size_t(st.st_size), '\0');
   size_t got = 0;
   while (got < bytes.size()) {
@@ -76,9 +88,10 @@ bool fresh(const Snapshot& s, std::string_view key, std::int64_t now) {
          observations_hold(s.observations);
 }
 
-CachedInventory finish(Inventory inv, CacheUse use, std::string path, const HostFs& fs, const DiscoverOptions& options) {
+CachedInventory finish(Inventory inv, CacheUse use, std::string path, std::string note, const HostFs& fs,
+                       const DiscoverOptions& options) {
   if (inv.driver_loaded()) detail::discover_ipc(fs, options, inv);
-  return {std::move(inv), use, std::move(path)};
+  return {std::move(inv), use, std::move(path), std::move(note)};
 }
 
 } // namespace
@@ -95,7 +108,7 @@ std::string_view cache_use_name(CacheUse use) {
 }
 
 std::string snapshot_key(const HostRoots& roots, const DiscoverOptions& options) {
-  std::string key = std::string("nvrunc ") + NVRUNC_VERSION;
+  std::string key = std::string("nvrunc ") + NVRUNC_VERSION + " build " + os::self_build_id();
   for (const auto* part : {&roots.driver_root, &roots.dev_root, &roots.proc_root, &roots.sys_root, &options.ldcache})
     key.append("\n").append(*part);
   for (const auto& dir : options.binary_search_paths) key.append("\nbin ").append(dir);
@@ -105,35 +118,39 @@ std::string snapshot_key(const HostRoots& roots, const DiscoverOptions& options)
 Result<CachedInventory> discover_cached(const HostRoots& roots, const DiscoverOptions& options,
                                         const CacheOptions& cache) {
   HostFs fs(roots);
-  const std::string& cache_dir = cache.dir;
-  if (cache_dir.empty()) {
+  if (cache.dir.empty()) {
     NVRUNC_TRY(inv, detail::discover_stable(fs, options));
-    return finish(std::move(inv), CacheUse::disabled, "", fs, options);
+    return finish(std::move(inv), CacheUse::disabled, "", "", fs, options);
   }
   const std::string key = snapshot_key(roots, options);
-  const std::string path = cache_dir + "/" + file_name(key);
-  Trust trust = check_dir(cache_dir);
-  if (trust == Trust::ok) {
-    auto bytes = read_snapshot(path, trust);
+  const std::string path = cache.dir + "/" + file_name(key);
+  std::string untrusted = check_dir(cache.dir);
+  if (untrusted.empty()) {
+    auto bytes = read_snapshot(path, untrusted);
     auto snapshot = bytes ? decode_snapshot(*bytes) : std::nullopt;
     if (snapshot && fresh(*snapshot, key, now_ns()))
-      return finish(std::move(snapshot->inventory), CacheUse::hit, path, fs, options);
+      return finish(std::move(snapshot->inventory), CacheUse::hit, path, "", fs, options);
   }
+  // Every change after `start` (or within the racy window before it) has a timestamp the
+  // observations below can tell apart from the one they saw, however coarse the clock.
+  const std::int64_t start = now_ns();
   Recorder recorder;
-  if (trust == Trust::ok) fs.record_into(&recorder);
+  if (untrusted.empty()) fs.record_into(&recorder);
   NVRUNC_TRY(inv, detail::discover_stable(fs, options));
   fs.record_into(nullptr);
-  if (trust != Trust::ok) return finish(std::move(inv), CacheUse::untrusted, path, fs, options);
+  if (!untrusted.empty()) return finish(std::move(inv), CacheUse::untrusted, path, untrusted, fs, options);
 
-  const std::int64_t now = now_ns();
-  CacheUse use = CacheUse::unsaved;
-  if (recorder.usable() && now - recorder.newest_timestamp_ns() >= cache.racy_window_ns) {
-    Snapshot s{key, now, inv, recorder.observations()};
+  std::string why_not;
+  if (!recorder.usable()) why_not = "a read failed or changed during discovery";
+  else if (start - recorder.newest_timestamp_ns() < cache.racy_window_ns) why_not = "something it depends on just changed";
+  if (why_not.empty()) {
     os::WriteOptions w;
     w.mode = 0600;
-    if (os::write_file_atomic(path, encode_snapshot(s), w)) use = CacheUse::refreshed;
+    auto saved = os::write_file_atomic(path, encode_snapshot({key, start, inv, recorder.observations()}), w);
+    if (saved) return finish(std::move(inv), CacheUse::refreshed, path, "", fs, options);
+    why_not = saved.error().what();
   }
-  return finish(std::move(inv), use, path, fs, options);
+  return finish(std::move(inv), CacheUse::unsaved, path, why_not, fs, options);
 }
 
 } // namespace nvrunc::discover

@@ -22,6 +22,8 @@ static_assert(sizeof(Gpu) == 8 + 3 * 32 + sizeof(DeviceNode) + 2 * 24, "Gpu chan
 static_assert(sizeof(HostFile) == 3 * 32 + 8, "HostFile changed: update its fields()");
 static_assert(sizeof(Library) == 4 * 32 + 8, "Library changed: update its fields()");
 static_assert(sizeof(Binary) == 32 + 8 + 2 * 32, "Binary changed: update its fields()");
+static_assert(sizeof(Observation) == 8 + 32 + 8 + 32, "Observation changed: update its fields()");
+static_assert(sizeof(Snapshot) == 32 + 8 + sizeof(Inventory) + 24, "Snapshot changed: update its fields()");
 static_assert(feature_count == 4 && sizeof(Inventory) == 32 + 24 + 6 * sizeof(std::optional<DeviceNode>) + 12 * 24,
               "Inventory changed: update its fields()");
 
@@ -44,7 +46,7 @@ template <class V> void fields(V& v, Snapshot& s) { v(s.key, s.created_ns, s.inv
 template <class T> inline constexpr bool is_enum_field = std::is_same_v<T, Capability> || std::is_same_v<T, Observation::Kind>;
 template <class T> constexpr std::uint64_t enum_limit() {
   if constexpr (std::is_same_v<T, Capability>) return capability_count;
-  else return 3; // Observation::Kind
+  else return Observation::kind_count;
 }
 
 class Writer {

@@ -115,7 +115,8 @@ Result<BundlePlan> plan_bundle(const std::string& bundle, const config::Config& 
   if (!p.request.wants_driver()) return p;
   NVRUNC_TRY(found, discover::discover_cached(host_roots(config), discover_options(config), {config.cache_dir}));
   p.inventory = std::move(found.inventory);
-  p.snapshot = std::string(discover::cache_use_name(found.use)) + (found.path.empty() ? "" : " " + found.path);
+  p.snapshot = std::string(discover::cache_use_name(found.use)) + (found.path.empty() ? "" : " " + found.path) +
+               (found.note.empty() ? "" : ": " + found.note);
   NVRUNC_TRY(nvml, nvml_facts(p.request, *p.inventory, config));
   p.nvml = std::move(nvml);
   if (p.request.devices == request::Devices::cdi) return plan_cdi(std::move(p), config);

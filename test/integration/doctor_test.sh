@@ -41,10 +41,15 @@ doctor --no-container >/dev/null
 out=$(doctor --no-container)
 check_contains "the second doctor used the saved snapshot" "$out" "$NODE/nvrunc-cache/inventory-"
 check_contains "(hit)" "$out" ".bin (hit)"
+make_bundle "$SCRATCH/snap" true NVIDIA_VISIBLE_DEVICES=0
+"$NVRUNC" --debug --log "$SCRATCH/snap.log" --root "$SCRATCH/runc-root" create --bundle "$SCRATCH/snap" snap >/dev/null 2>&1
+runc --root "$SCRATCH/runc-root" delete -f snap >/dev/null 2>&1
+check_contains "a create through nvrunc used it too" "$(cat "$SCRATCH/snap.log")" \
+  "inventory snapshot: hit $NODE/nvrunc-cache/inventory-"
 chmod 0777 "$NODE/nvrunc-cache"
 out=$(doctor --no-container)
 check_eq "a cache directory others can write: warning" warn "$(row "$out" "inventory snapshot")"
-check_contains "with the fix" "$out" "chmod 0700 $NODE/nvrunc-cache"
+check_contains "saying why" "$out" "not used: \`$NODE/nvrunc-cache\` can be written by others"
 chmod 0700 "$NODE/nvrunc-cache"
 
 echo "== --fix creates the /dev/char links as udev would"

@@ -143,6 +143,30 @@ TEST_CASE("snapshot: used while it holds, replaced when it does not", "[discover
   CHECK(Node::encoding(n.cached().inventory) == n.fresh_encoding());
 }
 
+TEST_CASE("snapshot: symlink hops and dangling links are followed to where they live", "[discover][snapshot]") {
+  Node n;
+  const std::string r = n.root;
+  // nvidia-smi through a "current" link in another directory, as alternatives and versioned
+  // installs do; a vendor file that is a dangling link (its target not installed yet).
+  REQUIRE(test::sh("mkdir -p " + r + "/opt/nv/v1 " + r + "/opt/nv/v2 " + r + "/etc/vulkan/icd.d && cp " + r +
+                   "/usr/local/nvidia/bin/nvidia-smi " + r + "/opt/nv/v1/ && cp " + r +
+                   "/usr/local/nvidia/bin/nvidia-smi " + r + "/opt/nv/v2/ && ln -s v1 " + r + "/opt/nv/cur && rm " + r +
+                   "/usr/bin/nvidia-smi && ln -s /opt/nv/cur/nvidia-smi " + r + "/usr/bin/nvidia-smi && ln -s " +
+                   "/srv/nv/icd.json " + r + "/etc/vulkan/icd.d/nvidia_icd.json") == 0);
+  n.prime();
+  REQUIRE(n.cached().inventory.binaries.at(0).path == "/opt/nv/v1/nvidia-smi");
+  SECTION("the link in the other directory is retargeted") {
+    REQUIRE(test::sh("ln -s v2 " + r + "/opt/nv/cur.new && mv -T " + r + "/opt/nv/cur.new " + r + "/opt/nv/cur") == 0);
+    n.expect_rediscovered();
+    CHECK(n.cached().inventory.binaries.at(0).path == "/opt/nv/v2/nvidia-smi");
+  }
+  SECTION("the dangling link's target appears") {
+    test::write_file(r + "/srv/nv/icd.json", "{}");
+    n.expect_rediscovered();
+    CHECK(n.cached().inventory.graphics_files.size() == 1);
+  }
+}
+
 TEST_CASE("snapshot: IPC endpoints are looked up on every create", "[discover][snapshot]") {
   Node n;
   REQUIRE(test::sh("mkdir -p " + n.root + "/run/nvidia-persistenced") == 0); // /run exists on a host
@@ -187,6 +211,16 @@ TEST_CASE("snapshot: old, foreign, damaged or untrusted snapshots are not used",
     REQUIRE(::rename(path.c_str(), (path + ".real").c_str()) == 0);
     REQUIRE(::symlink((path + ".real").c_str(), path.c_str()) == 0);
     CHECK(n.cached().use == CacheUse::untrusted);
+  }
+  SECTION("in a parent directory others can change") {
+    const std::string parent = n.cache_parent.str();
+    REQUIRE(::chmod(parent.c_str(), 0777) == 0);
+    auto c = n.cached();
+    CHECK(c.use == CacheUse::untrusted);
+    CHECK(c.note == "`" + parent + "` can be changed by another user");
+    REQUIRE(::chmod(parent.c_str(), 01777) == 0); // sticky, as /tmp: others cannot rename our directory
+    CHECK(n.cached().use == CacheUse::hit);
+    REQUIRE(::chmod(parent.c_str(), 0700) == 0);
   }
   SECTION("in a directory others can write") {
     REQUIRE(::chmod(n.cache.c_str(), 0777) == 0);

@@ -4,7 +4,6 @@
 #pragma once
 
 #include <cstdint>
-#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -43,6 +42,11 @@ public:
   // replay can check. Reads of a subclass that overrides one are its own business: only the real
   // host's HostFs is ever recorded (discover_cached).
   void record_into(Recorder* recorder) const { m_recorder = recorder; }
+  // A read failed in a way a replay could not notice (an I/O error, not absence): what is being
+  // recorded must not be saved.
+  void unreliable() const {
+    if (m_recorder) m_recorder->spoil();
+  }
 
   // <proc_root>/<rel>. Errc::not_found when absent.
   virtual Result<std::string> read_proc(std::string_view rel) const;
@@ -71,12 +75,11 @@ public:
 private:
   Result<const os::RootDir*> driver_dir() const;
   Result<std::string> resolve_in_root(std::string_view path) const;
-  void record_lookup(std::string_view path, const Result<std::string>& real) const;
+  void record_lookup(std::string_view path) const;
   std::vector<std::string> recorded_listing(const std::string& host_path) const;
   HostRoots m_roots;
   mutable std::optional<os::RootDir> m_driver_dir;
   mutable Recorder* m_recorder = nullptr;
-  mutable std::map<std::string, std::string> m_real_dirs; // lexical directory -> real one (recording only)
 };
 
 } // namespace nvrunc::discover

@@ -13,15 +13,16 @@
 //   SONAME read again) or chmod-ed; stat-ing every file would double the cost of a replay, and
 //   the snapshot's maximum age bounds how long such a change goes unnoticed.
 //
-// Timestamps are only as fine as the kernel's clock tick: a change within the same tick as the
-// observation can keep the same mtime. A recording that saw a timestamp within `racy_window` of the
-// moment it is saved is therefore not saved (git's "racily clean" rule), so every change after a
-// saved recording moves some timestamp.
+// Timestamps are only as fine as the kernel's clock tick (or a whole second on some filesystems): a
+// change within the same tick as the observation can keep the same mtime. A recording that saw a
+// timestamp within `racy_window` of the moment its discovery started is therefore not saved (git's
+// "racily clean" rule), so every change after that moment, during the discovery included, moves
+// some recorded timestamp.
 #pragma once
 
 #include <cstdint>
 #include <optional>
-#include <set>
+#include <map>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -31,6 +32,7 @@ namespace nvrunc::discover {
 
 struct Observation {
   enum class Kind : std::uint8_t { content, listing, stat };
+  static constexpr int kind_count = 3;
   Kind kind = Kind::stat;
   std::string path;  // host path
   bool present = false;
@@ -38,16 +40,19 @@ struct Observation {
   bool operator==(const Observation&) const = default;
 };
 
-// A directory's sorted entry names; `present` false when it cannot be opened (absent, not a directory).
+// A directory's sorted entry names; `present` false when it does not exist (ENOENT, ENOTDIR);
+// `failed` when it could not be read for another reason (then `present` is false too).
 struct Listing {
   bool present = false;
+  bool failed = false;
   std::vector<std::string> names;
 };
 Listing list_directory(const std::string& host_path);
 
 class Recorder {
 public:
-  // Records each (kind, path) once: the first observation is the one discovery used.
+  // Records each (kind, path) once. A later reading of the same path that differs from the first
+  // (the file changed between two reads of one discovery) spoils the recording.
   void content(const std::string& path, bool present, std::string_view bytes);
   void listing(const std::string& path, const Listing& l);
   void stat(const std::string& path);
@@ -61,14 +66,16 @@ public:
   std::int64_t newest_timestamp_ns() const { return m_newest_ns; }
 
 private:
-  bool first(Observation::Kind kind, const std::string& path);
-  std::set<std::pair<Observation::Kind, std::string>> m_seen;
+  // Whether this is the first reading of (kind, path); if not, spoils unless it matches the first.
+  bool first(Observation::Kind kind, const std::string& path, bool present, const std::string& value);
+  std::map<std::pair<Observation::Kind, std::string>, size_t> m_seen; // -> index in m_observations
   std::vector<Observation> m_observations;
   std::int64_t m_newest_ns = 0;
   bool m_usable = true;
 };
 
-// How old the newest recorded timestamp must be before a recording may be saved.
+// How much older than the start of discovery the newest recorded timestamp must be for the
+// recording to be saved.
 inline constexpr std::int64_t racy_window_ns = 1'000'000'000;
 
 // Whether every observation still holds. Stops at the first that does not.

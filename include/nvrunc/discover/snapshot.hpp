@@ -9,14 +9,15 @@
 //   compared byte for byte and the listings (GPUs, MIG instances, DRM, /dev) name for name;
 // - device nodes, the ld.so.cache and the real directories each lookup went through are compared
 //   by identity and timestamps (observe.hpp says what that catches and what it cannot).
-// Any difference, a snapshot older than `max_age`, another nvrunc build, other discovery options,
-// or anything unexpected about the file (not ours, not root-only, truncated) means a full discovery,
-// whose result replaces the snapshot. IPC endpoints (daemons' sockets, the MPS pipe directory) are
+// Any difference, a snapshot older than `max_age`, another nvrunc build (version and GNU build ID),
+// other discovery options, or anything unexpected about the file (not ours, not root-only,
+// truncated) means a full discovery, whose result replaces the snapshot. IPC endpoints (daemons' sockets, the MPS pipe directory) are
 // looked up fresh every time. NVML is never cached.
 //
 // Trust: the snapshot decides what is mounted into containers, so it is only used when the cache
-// directory and the file belong to the user nvrunc runs as and nobody else can write them; it is
-// written atomically, mode 0600, in a directory created 0700.
+// directory and the file belong to the user nvrunc runs as and nobody else can write them, and the
+// directory's parent cannot be changed by another user (root's or ours, not writable by others
+// unless sticky); it is written atomically, mode 0600, in a directory created 0700.
 #pragma once
 
 #include <cstdint>
@@ -47,6 +48,7 @@ struct CachedInventory {
   Inventory inventory;
   CacheUse use = CacheUse::disabled;
   std::string path; // the snapshot file ("" when disabled)
+  std::string note; // unsaved, untrusted: why
 };
 
 struct CacheOptions {

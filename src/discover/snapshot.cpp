@@ -10,7 +10,6 @@
 #include <ctime>
 
 #include "internal.hpp"
-#include "nvrunc/os/exec.hpp"
 #include "nvrunc/os/file.hpp"
 #include "nvrunc/os/unique_fd.hpp"
 
@@ -108,7 +107,7 @@ std::string_view cache_use_name(CacheUse use) {
 }
 
 std::string snapshot_key(const HostRoots& roots, const DiscoverOptions& options) {
-  std::string key = std::string("nvrunc ") + NVRUNC_VERSION + " build " + os::self_build_id();
+  std::string key = std::string("nvrunc ") + NVRUNC_VERSION + " discovery " + NVRUNC_DISCOVERY_ID;
   for (const auto* part : {&roots.driver_root, &roots.dev_root, &roots.proc_root, &roots.sys_root, &options.ldcache})
     key.append("\n").append(*part);
   for (const auto& dir : options.binary_search_paths) key.append("\nbin ").append(dir);

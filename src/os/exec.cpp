@@ -1,8 +1,6 @@
 #include "nvrunc/os/exec.hpp"
 
-#include <elf.h>
 #include <fcntl.h>
-#include <link.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -37,45 +35,6 @@ std::string self_executable() {
     return n <= 0 ? std::string() : std::string(buf, size_t(n));
   }();
   return self;
-}
-
-namespace {
-
-int find_build_id(struct dl_phdr_info* info, size_t, void* out) {
-  if (info->dlpi_name && *info->dlpi_name) return 0; // a shared object: only the program itself counts
-  for (int i = 0; i < info->dlpi_phnum; ++i) {
-    const auto& ph = info->dlpi_phdr[i];
-    if (ph.p_type != PT_NOTE) continue;
-    const auto* p = reinterpret_cast<const unsigned char*>(info->dlpi_addr + ph.p_vaddr);
-    for (size_t off = 0; off + sizeof(ElfW(Nhdr)) <= ph.p_memsz;) {
-      ElfW(Nhdr) note;
-      std::memcpy(&note, p + off, sizeof note);
-      const size_t name_at = off + sizeof note, desc_at = name_at + ((note.n_namesz + 3) & ~3u);
-      if (note.n_type == NT_GNU_BUILD_ID && note.n_namesz == 4 && std::memcmp(p + name_at, "GNU", 4) == 0 &&
-          desc_at + note.n_descsz <= ph.p_memsz) {
-        auto& id = *static_cast<std::string*>(out);
-        for (size_t b = 0; b < note.n_descsz; ++b) {
-          static constexpr char hex[] = "0123456789abcdef";
-          id += hex[p[desc_at + b] >> 4];
-          id += hex[p[desc_at + b] & 15];
-        }
-        return 1;
-      }
-      off = desc_at + ((note.n_descsz + 3) & ~3u);
-    }
-  }
-  return 1; // the first object is the program
-}
-
-} // namespace
-
-std::string self_build_id() {
-  static const std::string id = [] {
-    std::string out;
-    ::dl_iterate_phdr(find_build_id, &out);
-    return out;
-  }();
-  return id;
 }
 
 std::string find_executable(const std::string& name, const std::string& search_path) {

@@ -9,8 +9,8 @@
 //   compared byte for byte and the listings (GPUs, MIG instances, DRM, /dev) name for name;
 // - device nodes, the ld.so.cache and the real directories each lookup went through are compared
 //   by identity and timestamps (observe.hpp says what that catches and what it cannot).
-// Any difference, a snapshot older than `max_age`, another nvrunc build (version and GNU build ID),
-// other discovery options, or anything unexpected about the file (not ours, not root-only,
+// Any difference, a snapshot older than `max_age`, another nvrunc version or discovery code (a hash
+// of its sources, src/CMakeLists.txt), other discovery options, or anything unexpected about the file (not ours, not root-only,
 // truncated) means a full discovery, whose result replaces the snapshot. IPC endpoints (daemons' sockets, the MPS pipe directory) are
 // looked up fresh every time. NVML is never cached.
 //

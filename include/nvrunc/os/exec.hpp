@@ -14,10 +14,6 @@ Error exec_program(const std::string& path, const std::vector<std::string>& argv
 // The absolute path of the running executable (/proc/self/exe), "" if unknown.
 std::string self_executable();
 
-// The running program's GNU build ID (hex), from its own ELF notes in memory; "" when it has none.
-// Tells two builds of the same version apart.
-std::string self_build_id();
-
 // Looks a bare name up in the directories of `search_path` ("a:b:c"); absolute or relative paths
 // containing "/" are checked as they are. Returns "" when nothing executable is found.
 std::string find_executable(const std::string& name, const std::string& search_path);

@@ -1,6 +1,5 @@
 #include "nvrunc/discover/observe.hpp"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -9,6 +8,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "nvrunc/os/dir.hpp"
 #include "nvrunc/os/unique_fd.hpp"
 
 namespace nvrunc::discover {
@@ -66,22 +66,13 @@ Listing list_directory(const std::string& host_path) {
     l.failed = errno != ENOENT && errno != ENOTDIR;
     return l;
   }
-  l.present = true;
-  alignas(8) char buf[16384];
-  ssize_t n;
-  while ((n = ::getdents64(fd.get(), buf, sizeof buf)) > 0) {
-    for (ssize_t off = 0; off < n;) {
-      const auto* e = reinterpret_cast<const struct dirent64*>(buf + off);
-      std::string_view name = e->d_name;
-      if (name != "." && name != "..") l.names.emplace_back(name);
-      off += e->d_reclen;
-    }
-  }
-  if (n < 0) {
-    l = Listing{false, true, {}};
+  auto names = os::read_open_dir(fd.get());
+  if (!names) {
+    l.failed = true;
     return l;
   }
-  std::sort(l.names.begin(), l.names.end());
+  l.present = true;
+  l.names = std::move(*names);
   return l;
 }
 

@@ -70,16 +70,9 @@ std::optional<std::string> read_snapshot(const std::string& path, std::string& u
     untrusted = "`" + path + "` is not a regular file of ours alone";
     return std::nullopt;
   }
-  if (size_t(st.st_size) > max_snapshot_size) return std::nullopt; // not a snapshot: replaced below
-  std::string bytes(size_t(st.st_size), '\0');
-  size_t got = 0;
-  while (got < bytes.size()) {
-    const ssize_t n = ::read(fd.get(), bytes.data() + got, bytes.size() - got);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return std::nullopt;
-    got += size_t(n);
-  }
-  return bytes;
+  auto bytes = os::read_open_file(fd.get(), path, max_snapshot_size);
+  if (!bytes) return std::nullopt; // unreadable or too large: not a snapshot, replaced below
+  return std::move(*bytes);
 }
 
 bool fresh(const Snapshot& s, std::string_view key, std::int64_t now) {

@@ -53,10 +53,14 @@ Result<std::string> read_file(const std::string& path, size_t limit) {
     int saved = errno;
     return fail(saved == ENOENT ? Errc::not_found : Errc::io, "open `" + path + "`", saved);
   }
+  return read_open_file(fd.fd, path, limit);
+}
+
+Result<std::string> read_open_file(int fd, const std::string& path, size_t limit) {
   std::string out;
   char buf[65536];
   while (true) {
-    ssize_t n = ::read(fd.fd, buf, sizeof buf);
+    ssize_t n = ::read(fd, buf, sizeof buf);
     if (n < 0) {
       if (errno == EINTR) continue;
       return fail_errno("read `" + path + "`");

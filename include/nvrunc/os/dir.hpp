@@ -12,4 +12,8 @@ namespace nvrunc::os {
 // The entry names of the directory open at `dirfd` (not closed), sorted, without "." and "..".
 Result<std::vector<std::string>> read_dir_names(int dirfd);
 
+// The same for a directory descriptor opened for reading (O_RDONLY|O_DIRECTORY), read from its
+// current offset on.
+Result<std::vector<std::string>> read_open_dir(int fd);
+
 } // namespace nvrunc::os

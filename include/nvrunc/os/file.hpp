@@ -15,6 +15,8 @@ namespace nvrunc::os {
 // Reads a whole file. Fails with Errc::not_found when it does not exist, Errc::io otherwise.
 // `limit` guards against absurd inputs (a config.json of gigabytes is an attack, not a spec).
 Result<std::string> read_file(const std::string& path, size_t limit = 64u << 20);
+// The same for a file already open for reading (not closed); `path` names it in errors.
+Result<std::string> read_open_file(int fd, const std::string& path, size_t limit);
 
 struct WriteOptions {
   mode_t mode = 0644;

@@ -37,18 +37,29 @@ function(nvrunc_link_os_libs target)
   endif()
 endfunction()
 
-# nvrunc_executable(NAME [STATIC] SOURCES ... LIBS ...): a binary that needs nothing but glibc at run
-# time; with STATIC, nothing at all (-static: no dynamic loader to map, which makes exec ~0.4 ms
-# cheaper). A STATIC binary must not call dlopen or the NSS functions (getpwnam...): static glibc
-# would need the exact glibc it was linked with at run time. Sanitizer and fuzz builds (never
-# portable) stay dynamic: their runtimes need it.
+# nvrunc_executable(NAME [STATIC] [NO_STD_STREAMS] SOURCES ... LIBS ...): a binary that needs
+# nothing but glibc at run time; with STATIC, nothing at all (-static: no dynamic loader to map,
+# which makes exec ~0.4 ms cheaper). A STATIC binary must not call dlopen or the NSS functions
+# (getpwnam...): static glibc would need the exact glibc it was linked with at run time. Sanitizer
+# and fuzz builds (never portable) stay dynamic: their runtimes need it.
+# NO_STD_STREAMS (with STATIC): std::ios_base::Init is skipped (src/startup/no_std_streams.cpp),
+# which saves the start-up cost of std::cout and friends in a binary that never uses them; the
+# build fails if one is linked in anyway (cmake/CheckNoStdStreams.cmake).
 function(nvrunc_executable name)
-  cmake_parse_arguments(ARG "STATIC" "" "SOURCES;LIBS" ${ARGN})
+  cmake_parse_arguments(ARG "STATIC;NO_STD_STREAMS" "" "SOURCES;LIBS" ${ARGN})
   add_executable(${name} ${ARG_SOURCES})
   target_link_libraries(${name} PRIVATE nvrunc_build_flags ${ARG_LIBS})
   if(NVRUNC_PORTABLE AND NOT NVRUNC_SANITIZE AND NOT NVRUNC_FUZZ)
     if(ARG_STATIC)
       target_link_options(${name} PRIVATE -static)
+      if(ARG_NO_STD_STREAMS)
+        target_sources(${name} PRIVATE ${PROJECT_SOURCE_DIR}/src/startup/no_std_streams.cpp)
+        target_link_options(${name} PRIVATE -Wl,--wrap=_ZNSt8ios_base4InitC1Ev -Wl,--wrap=_ZNSt8ios_base4InitD1Ev)
+        add_custom_command(TARGET ${name} POST_BUILD
+          COMMAND ${CMAKE_COMMAND} -DNM=${CMAKE_NM} -DBINARY=$<TARGET_FILE:${name}>
+                  -P ${PROJECT_SOURCE_DIR}/cmake/CheckNoStdStreams.cmake
+          VERBATIM)
+      endif()
     else()
       target_link_options(${name} PRIVATE -static-libstdc++ -static-libgcc)
     endif()

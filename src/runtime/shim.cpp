@@ -49,9 +49,19 @@ std::string summary(const BundlePlan& p) {
          " hook; request from " + p.request.source;
 }
 
+// Holds the decision's objects (the JSON trees, the inventory, the plan) until the process execs the
+// low-level runtime, which drops the whole heap at once: freeing them one by one first costs a
+// create tens of microseconds for nothing. They hold no file descriptors. Destroyed normally when
+// nvrunc exits instead (a refused create).
+BundlePlan& keep_until_exec(BundlePlan&& p) {
+  static std::optional<BundlePlan> kept;
+  return kept.emplace(std::move(p));
+}
+
 // create/run: edit the bundle. Everything is decided before the single write.
 Result<void> prepare(const runc_args::Invocation& inv, const config::Config& config, const log::Logger& logger) {
-  NVRUNC_TRY(p, plan_bundle(inv.bundle, config));
+  NVRUNC_TRY(planned, plan_bundle(inv.bundle, config));
+  auto& p = keep_until_exec(std::move(planned));
   for (const auto& note : p.request.notes) logger.warning(note);
   if (!p.request.wants_driver()) {
     logger.debug("nothing requested (" + p.request.source + "): config.json left as it is");
@@ -132,7 +142,8 @@ int run(int argc, char** argv) {
   std::vector<std::string> exec_argv;
   std::string runtime_path;
   {
-    // Every object of the decision lives in this scope and is gone before execve.
+    // Every object of the decision lives in this scope and is gone before execve, except what
+    // prepare() keeps (keep_until_exec: memory only).
     const auto inv = runc_args::parse(argc, argv);
     const bool edits_bundle = inv.modifies_spec() && inv.problem.empty();
     std::optional<config::Config> config;

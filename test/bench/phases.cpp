@@ -7,7 +7,8 @@
 // Runs the steps of runtime::plan_bundle and the save one by one, as the shim does for a first
 // pass (config.json restored from BUNDLE/orig.json before each round), and prints per phase the
 // first round's time (cold: a fresh process, as every real `create` is) and the median of the
-// others (warm caches), in microseconds.
+// others (warm caches), in microseconds, and the first round's page faults (each costs 2-3 us on a
+// KVM guest: a fresh process pays them all).
 //
 // --scaling measures, warm, how edits::apply grows with the number of device nodes and mounts
 // (onto a `runc spec` config.json), and how parse_ldcache grows with the cache files given.
@@ -19,6 +20,8 @@
 #include <map>
 #include <string>
 #include <vector>
+
+#include <sys/resource.h>
 
 #include "nvrunc/discover/ldcache.hpp"
 #include "nvrunc/discover/snapshot.hpp"
@@ -33,13 +36,24 @@ namespace {
 
 std::vector<std::string> order;
 std::map<std::string, std::vector<double>> samples;
+std::map<std::string, long> cold_faults; // page faults of a phase's first round: fresh heap and code
+
+long minor_faults() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return u.ru_minflt;
+}
 
 template <class F>
 auto timed(const std::string& phase, F&& f) {
+  const long faults = minor_faults();
   const auto start = Clock::now();
   auto result = f();
   const double us = std::chrono::duration<double, std::micro>(Clock::now() - start).count();
-  if (!samples.count(phase)) order.push_back(phase);
+  if (!samples.count(phase)) {
+    order.push_back(phase);
+    cold_faults[phase] = minor_faults() - faults;
+  }
   samples[phase].push_back(us);
   return result;
 }
@@ -64,6 +78,7 @@ void one_round(const std::string& bundle) {
   must(os::write_file_atomic(bundle + "/config.json", must(os::read_file(bundle + "/orig.json"), "read orig.json"), {}),
        "restore config.json");
   const auto total = Clock::now();
+  const long total_faults = minor_faults();
   auto config = must(timed("config::load", [] { return config::load(); }), "config");
   auto doc = must(timed("spec::load", [&] { return spec::load(bundle); }), "spec");
   auto req = must(timed("request::read_request", [&] { return request::read_request(doc.json, config); }), "request");
@@ -94,6 +109,7 @@ void one_round(const std::string& bundle) {
   doc.json = std::move(updated);
   must(timed("spec::save (atomic write)", [&] { return spec::save(doc); }), "save");
   samples["TOTAL (in process)"].push_back(std::chrono::duration<double, std::micro>(Clock::now() - total).count());
+  if (!cold_faults.count("TOTAL (in process)")) cold_faults["TOTAL (in process)"] = minor_faults() - total_faults;
   static bool once = false;
   if (!once) {
     once = true;
@@ -159,13 +175,14 @@ int main(int argc, char** argv) {
   const int runs = argc > 2 ? std::atoi(argv[2]) : 200;
   for (int i = 0; i < runs; ++i) one_round(bundle);
   order.push_back("TOTAL (in process)");
-  std::printf("%-30s %10s %12s\n", "phase", "cold us", "warm med us");
+  std::printf("%-30s %10s %12s %12s\n", "phase", "cold us", "warm med us", "cold faults");
   for (const auto& phase : order) {
     auto v = samples[phase];
     const double cold = v.front();
     v.erase(v.begin());
     std::sort(v.begin(), v.end());
-    std::printf("%-30s %10.1f %12.1f\n", phase.c_str(), cold, v.empty() ? 0.0 : v[v.size() / 2]);
+    std::printf("%-30s %10.1f %12.1f %12ld\n", phase.c_str(), cold, v.empty() ? 0.0 : v[v.size() / 2],
+                cold_faults[phase]);
   }
   return 0;
 }

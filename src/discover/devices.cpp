@@ -1,6 +1,7 @@
 // Device nodes found by listing: DRM nodes of each GPU (through sysfs, as the toolkit finds them)
 // and the feature-gated nodes (reference toolkit §2.4).
 #include <algorithm>
+#include <map>
 
 #include "internal.hpp"
 #include "nvrunc/common/strings.hpp"
@@ -44,19 +45,37 @@ Result<void> add_existing(const HostFs& fs, const std::string& path, std::vector
   return {};
 }
 
-// The `exact` names in `dir`, then every node whose name is `prefix` followed by digits.
-Result<void> add_matching(const HostFs& fs, const std::string& dir, std::string_view prefix,
-                          std::initializer_list<std::string_view> exact, std::vector<DeviceNode>& out) {
-  for (auto name : exact)
-    if (auto r = add_existing(fs, dir + "/" + std::string(name), out); !r) return r;
-  if (prefix.empty()) return {};
-  std::vector<std::pair<unsigned, std::string>> numbered; // nvidia-fs2 before nvidia-fs10
-  for (const auto& name : fs.list_dev(dir))
-    if (auto n = number_after(name, prefix)) numbered.emplace_back(*n, name);
-  std::sort(numbered.begin(), numbered.end());
-  for (const auto& [n, name] : numbered)
-    if (auto r = add_existing(fs, dir + "/" + name, out); !r) return r;
-  return {};
+// The feature-gated nodes: in `dir`, the `exact` name, then every node named `prefix` followed by
+// digits (nvidia-fs2 before nvidia-fs10).
+struct FeatureNodes {
+  Feature feature;
+  std::string_view dir, exact, prefix;
+};
+constexpr FeatureNodes feature_nodes[] = {
+    {Feature::gds, "/dev", "", "nvidia-fs"},
+    {Feature::mofed, "/dev/infiniband", "rdma_cm", "uverbs"},
+    {Feature::nvswitch, "/dev", "nvidia-nvswitchctl", "nvidia-nvswitch"},
+    {Feature::gdrcopy, "/dev", "gdrdrv", ""},
+};
+
+// The names in `dir` the nodes above can have, as listing prefixes: their names in `dir`, and the
+// first component of a directory below it (the /dev listing then also shows whether
+// /dev/infiniband exists). A listing kept to these does not change when an unrelated device
+// appears in /dev, and it shows the absence of every node it covers (observe.hpp).
+std::vector<std::string> names_sought(std::string_view dir) {
+  std::vector<std::string> out;
+  for (const auto& f : feature_nodes) {
+    if (f.dir == dir) {
+      for (auto name : {f.exact, f.prefix})
+        if (!name.empty()) out.emplace_back(name);
+    } else if (f.dir.starts_with(dir) && f.dir.size() > dir.size() && f.dir[dir.size()] == '/') {
+      const auto below = f.dir.substr(dir.size() + 1);
+      out.emplace_back(below.substr(0, below.find('/')));
+    }
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
 }
 
 } // namespace
@@ -66,14 +85,24 @@ Result<void> discover_devices(const HostFs& fs, Inventory& inv) {
     NVRUNC_TRY(drm, drm_nodes(fs, gpu));
     gpu.drm = std::move(drm);
   }
-  auto& f = inv.features;
-  if (auto r = add_matching(fs, "/dev", "nvidia-fs", {}, f[static_cast<int>(Feature::gds)]); !r) return r;
-  if (auto r = add_matching(fs, "/dev/infiniband", "uverbs", {"rdma_cm"}, f[static_cast<int>(Feature::mofed)]); !r)
-    return r;
-  if (auto r = add_matching(fs, "/dev", "nvidia-nvswitch", {"nvidia-nvswitchctl"}, f[static_cast<int>(Feature::nvswitch)]);
-      !r)
-    return r;
-  return add_matching(fs, "/dev", "", {"gdrdrv"}, f[static_cast<int>(Feature::gdrcopy)]);
+  // Each directory is listed once, before any node in it is looked up.
+  std::map<std::string_view, std::vector<std::string>> listed;
+  for (const auto& f : feature_nodes)
+    if (!f.prefix.empty() && !listed.count(f.dir)) listed[f.dir] = fs.list_dev(f.dir, names_sought(f.dir));
+  for (const auto& f : feature_nodes) {
+    auto& out = inv.features[static_cast<int>(f.feature)];
+    const std::string dir(f.dir);
+    if (!f.exact.empty())
+      if (auto r = add_existing(fs, dir + "/" + std::string(f.exact), out); !r) return r;
+    if (f.prefix.empty()) continue;
+    std::vector<std::pair<unsigned, std::string>> numbered;
+    for (const auto& name : listed[f.dir])
+      if (auto n = number_after(name, f.prefix)) numbered.emplace_back(*n, name);
+    std::sort(numbered.begin(), numbered.end());
+    for (const auto& [n, name] : numbered)
+      if (auto r = add_existing(fs, dir + "/" + name, out); !r) return r;
+  }
+  return {};
 }
 
 } // namespace nvrunc::discover::detail

@@ -25,18 +25,19 @@ Result<std::string> HostFs::read_proc(std::string_view rel) const {
   return content;
 }
 
-std::vector<std::string> HostFs::recorded_listing(const std::string& host_path) const {
+std::vector<std::string> HostFs::recorded_listing(const std::string& host_path,
+                                                  const std::vector<std::string>& prefixes) const {
   auto l = list_directory(host_path);
-  if (m_recorder) m_recorder->listing(host_path, l);
-  return std::move(l.names);
+  if (m_recorder) m_recorder->listing(host_path, l, prefixes);
+  return prefixes.empty() ? std::move(l.names) : l.filtered(prefixes).names;
 }
 
 std::vector<std::string> HostFs::list_proc(std::string_view rel) const {
   return recorded_listing(os::join_root(m_roots.proc_root, "/" + std::string(rel)));
 }
 
-std::vector<std::string> HostFs::list_dev(std::string_view dev_dir) const {
-  return recorded_listing(os::join_root(m_roots.dev_root, dev_dir));
+std::vector<std::string> HostFs::list_dev(std::string_view dev_dir, const std::vector<std::string>& prefixes) const {
+  return recorded_listing(os::join_root(m_roots.dev_root, dev_dir), prefixes);
 }
 
 std::vector<std::string> HostFs::list_sys(std::string_view rel) const {

@@ -45,6 +45,26 @@ std::string joined(const std::vector<std::string>& names) {
   return out;
 }
 
+// Calls f(line) for each '\n'-terminated line of `lines` until f returns true; whether one did.
+template <class F> bool any_line(std::string_view lines, F&& f) {
+  for (size_t start = 0, end; (end = lines.find('\n', start)) != std::string_view::npos; start = end + 1)
+    if (f(lines.substr(start, end - start))) return true;
+  return false;
+}
+
+// Whether a listing with this filter (prefixes, each followed by '\n'; "" for all) keeps `name`.
+bool kept(std::string_view name, std::string_view filter) {
+  return filter.empty() || any_line(filter, [&](std::string_view prefix) { return name.starts_with(prefix); });
+}
+
+// The names a listing with this filter keeps, each followed by '\n'.
+std::string kept_names(const std::vector<std::string>& names, std::string_view filter) {
+  std::string out;
+  for (const auto& n : names)
+    if (kept(n, filter)) out.append(n).push_back('\n');
+  return out;
+}
+
 // One read of one byte more than expected: a procfs file of a page or less comes whole, and a
 // regular file never reads short before its end.
 bool content_matches(const Observation& o) {
@@ -58,6 +78,14 @@ bool content_matches(const Observation& o) {
 }
 
 } // namespace
+
+Listing Listing::filtered(const std::vector<std::string>& prefixes) const {
+  Listing l{present, failed, {}};
+  for (const auto& n : names)
+    if (prefixes.empty() || std::any_of(prefixes.begin(), prefixes.end(), [&](const auto& p) { return n.starts_with(p); }))
+      l.names.push_back(n);
+  return l;
+}
 
 Listing list_directory(const std::string& host_path) {
   Listing l;
@@ -76,33 +104,52 @@ Listing list_directory(const std::string& host_path) {
   return l;
 }
 
-bool Recorder::first(Observation::Kind kind, const std::string& path, bool present, const std::string& value) {
-  auto [it, fresh] = m_seen.try_emplace({kind, path}, m_observations.size());
-  if (fresh) return true;
-  const auto& seen = m_observations[it->second];
-  if (seen.present != present || seen.value != value) spoil();
+void Recorder::add(Observation o) {
+  auto key = std::make_tuple(o.kind, o.path, o.filter);
+  if (auto it = m_seen.find(key); it != m_seen.end()) {
+    const auto& seen = m_observations[it->second];
+    if (seen.present != o.present || seen.value != o.value) spoil();
+    return;
+  }
+  if (!o.present && absence_shown(o.path)) return;
+  if (!o.present) m_absent.insert(o.path);
+  else if (o.kind == Observation::Kind::listing) m_listings.emplace(o.path, m_observations.size());
+  m_seen.emplace(std::move(key), m_observations.size());
+  m_observations.push_back(std::move(o));
+}
+
+bool Recorder::absence_shown(const std::string& path) const {
+  std::string_view p = path;
+  for (size_t slash; (slash = p.rfind('/')) != std::string_view::npos && slash + 1 < p.size();) {
+    const std::string dir(slash == 0 ? std::string_view("/") : p.substr(0, slash));
+    const std::string_view name = p.substr(slash + 1);
+    if (m_absent.count(dir)) return true;
+    auto [it, end] = m_listings.equal_range(dir);
+    for (; it != end; ++it) {
+      const auto& o = m_observations[it->second];
+      if (kept(name, o.filter) && !any_line(o.value, [&](std::string_view n) { return n == name; })) return true;
+    }
+    if (slash == 0) break;
+    p = p.substr(0, slash);
+  }
   return false;
 }
 
 void Recorder::content(const std::string& path, bool present, std::string_view bytes) {
-  const std::string value = present ? std::string(bytes) : std::string();
-  if (first(Observation::Kind::content, path, present, value))
-    m_observations.push_back({Observation::Kind::content, path, present, value});
+  add({Observation::Kind::content, path, present, present ? std::string(bytes) : std::string(), ""});
 }
 
-void Recorder::listing(const std::string& path, const Listing& l) {
+void Recorder::listing(const std::string& path, const Listing& l, const std::vector<std::string>& prefixes) {
   if (l.failed) return spoil();
-  const std::string value = joined(l.names);
-  if (first(Observation::Kind::listing, path, l.present, value))
-    m_observations.push_back({Observation::Kind::listing, path, l.present, value});
+  add({Observation::Kind::listing, path, l.present, prefixes.empty() ? joined(l.names) : joined(l.filtered(prefixes).names),
+       joined(prefixes)});
 }
 
 void Recorder::stat(const std::string& path) {
   auto v = stat_value(path);
   if (!v) return spoil();
-  if (!first(Observation::Kind::stat, path, v->present, v->value)) return;
   m_newest_ns = std::max(m_newest_ns, v->newest_ns);
-  m_observations.push_back({Observation::Kind::stat, path, v->present, std::move(v->value)});
+  add({Observation::Kind::stat, path, v->present, std::move(v->value), ""});
 }
 
 bool observations_hold(const std::vector<Observation>& observations) {
@@ -113,7 +160,7 @@ bool observations_hold(const std::vector<Observation>& observations) {
       break;
     case Observation::Kind::listing: {
       auto l = list_directory(o.path);
-      if (l.failed || l.present != o.present || joined(l.names) != o.value) return false;
+      if (l.failed || l.present != o.present || kept_names(l.names, o.filter) != o.value) return false;
       break;
     }
     case Observation::Kind::stat: {

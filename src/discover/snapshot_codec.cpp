@@ -11,7 +11,7 @@ namespace nvrunc::discover {
 namespace {
 
 constexpr std::string_view magic = "nvrunc inventory snapshot\n";
-constexpr std::uint32_t format_version = 1;
+constexpr std::uint32_t format_version = 2; // 2: Observation::filter
 
 // A field added to one of these structs must be added to its list below (and format_version
 // raised); the sizes catch a forgotten one at compile time.
@@ -22,7 +22,7 @@ static_assert(sizeof(Gpu) == 8 + 3 * 32 + sizeof(DeviceNode) + 2 * 24, "Gpu chan
 static_assert(sizeof(HostFile) == 3 * 32 + 8, "HostFile changed: update its fields()");
 static_assert(sizeof(Library) == 4 * 32 + 8, "Library changed: update its fields()");
 static_assert(sizeof(Binary) == 32 + 8 + 2 * 32, "Binary changed: update its fields()");
-static_assert(sizeof(Observation) == 8 + 32 + 8 + 32, "Observation changed: update its fields()");
+static_assert(sizeof(Observation) == 8 + 32 + 8 + 32 + 32, "Observation changed: update its fields()");
 static_assert(sizeof(Snapshot) == 32 + 8 + sizeof(Inventory) + 24, "Snapshot changed: update its fields()");
 static_assert(feature_count == 4 && sizeof(Inventory) == 32 + 24 + 6 * sizeof(std::optional<DeviceNode>) + 12 * 24,
               "Inventory changed: update its fields()");
@@ -40,7 +40,7 @@ template <class V> void fields(V& v, Inventory& i) {
     i.libraries32, i.binaries, i.ipc, i.firmware, i.graphics_files, i.xorg_modules, i.features[0], i.features[1],
     i.features[2], i.features[3], i.warnings);
 }
-template <class V> void fields(V& v, Observation& o) { v(o.kind, o.path, o.present, o.value); }
+template <class V> void fields(V& v, Observation& o) { v(o.kind, o.path, o.present, o.value, o.filter); }
 template <class V> void fields(V& v, Snapshot& s) { v(s.key, s.created_ns, s.inventory, s.observations); }
 
 template <class T> inline constexpr bool is_enum_field = std::is_same_v<T, Capability> || std::is_same_v<T, Observation::Kind>;

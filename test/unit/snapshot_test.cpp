@@ -86,7 +86,7 @@ TEST_CASE("snapshot: encoding round trip and refusal of anything else", "[discov
     CHECK_FALSE(discover::decode_snapshot(std::string_view(bytes).substr(0, cut)));
   CHECK_FALSE(discover::decode_snapshot(bytes + "x"));
   std::string other_version = bytes;
-  other_version[26] = 2; // the format version follows the 26-byte magic line
+  other_version[26] = static_cast<char>(bytes[26] + 1); // the format version follows the 26-byte magic line
   CHECK_FALSE(discover::decode_snapshot(other_version));
   std::string huge_count = bytes;
   huge_count[37] = '\x7f'; // the high byte of the key's length: more than the bytes left
@@ -164,6 +164,78 @@ TEST_CASE("snapshot: symlink hops and dangling links are followed to where they 
     test::write_file(r + "/srv/nv/icd.json", "{}");
     n.expect_rediscovered();
     CHECK(n.cached().inventory.graphics_files.size() == 1);
+  }
+}
+
+TEST_CASE("snapshot: /dev is watched only for the names discovery looks for", "[discover][snapshot]") {
+  Node n;
+  const std::string dev = n.root + "/dev";
+  REQUIRE(::mkdir(dev.c_str(), 0755) == 0);
+  test::write_file(dev + "/null", "");
+  n.prime();
+  SECTION("an unrelated device appears: the snapshot still holds") {
+    test::write_file(dev + "/loop7", "");
+    REQUIRE(::mkdir((dev + "/disk").c_str(), 0755) == 0);
+    CHECK(n.cached().use == CacheUse::hit);
+  }
+  // Stand-ins for character devices (making real ones needs root): links to the host's /dev/null.
+  SECTION("a GPUDirect Storage node appears") {
+    REQUIRE(::symlink("/dev/null", (dev + "/nvidia-fs0").c_str()) == 0);
+    n.expect_rediscovered();
+    CHECK(n.cached().inventory.features[static_cast<int>(discover::Feature::gds)].size() == 1);
+  }
+  SECTION("GDRCopy's node appears") {
+    REQUIRE(::symlink("/dev/null", (dev + "/gdrdrv").c_str()) == 0);
+    n.expect_rediscovered();
+  }
+  SECTION("/dev/infiniband appears") {
+    REQUIRE(::mkdir((dev + "/infiniband").c_str(), 0755) == 0);
+    REQUIRE(::symlink("/dev/null", (dev + "/infiniband/rdma_cm").c_str()) == 0);
+    n.expect_rediscovered();
+    CHECK(n.cached().inventory.features[static_cast<int>(discover::Feature::mofed)].size() == 1);
+  }
+}
+
+TEST_CASE("recorder: an absence the recording already shows is not recorded again", "[discover][snapshot]") {
+  test::TempDir d;
+  const std::string dev = d.str() + "/dev";
+  REQUIRE(::mkdir(dev.c_str(), 0755) == 0);
+  test::write_file(dev + "/nvidia0", "");
+  test::write_file(dev + "/loop0", "");
+  discover::Recorder rec;
+  rec.listing(dev, discover::list_directory(dev), {"gdrdrv", "infiniband", "nvidia"});
+  rec.stat(dev + "/gdrdrv");             // missing from the listing, which covers it
+  rec.stat(dev + "/infiniband/rdma_cm"); // an ancestor is missing from it
+  rec.stat(dev + "/nvidia-modeset");     // covered by the prefix "nvidia"
+  rec.stat(dev + "/fuse");               // not covered: recorded
+  rec.stat(d.str() + "/gone");           // recorded absent...
+  rec.stat(d.str() + "/gone/deeper");    // ...which shows this
+  rec.stat(dev + "/nvidia0");            // present: always recorded
+  REQUIRE(rec.usable());
+  const auto& obs = rec.observations();
+  REQUIRE(obs.size() == 4);
+  CHECK(obs[0].kind == discover::Observation::Kind::listing);
+  CHECK(obs[0].value == "nvidia0\n"); // loop0 is not kept
+  CHECK(obs[0].filter == "gdrdrv\ninfiniband\nnvidia\n");
+  CHECK((obs[1].path == dev + "/fuse" && !obs[1].present));
+  CHECK((obs[2].path == d.str() + "/gone" && !obs[2].present));
+  CHECK((obs[3].path == dev + "/nvidia0" && obs[3].present));
+  CHECK(discover::observations_hold(obs));
+  SECTION("an unrelated name appears") {
+    test::write_file(dev + "/loop1", "");
+    CHECK(discover::observations_hold(obs));
+  }
+  SECTION("a name whose absence was shown by the listing appears") {
+    test::write_file(dev + "/gdrdrv", "");
+    CHECK_FALSE(discover::observations_hold(obs));
+  }
+  SECTION("a directory shown absent appears") {
+    REQUIRE(::mkdir((dev + "/infiniband").c_str(), 0755) == 0);
+    CHECK_FALSE(discover::observations_hold(obs));
+  }
+  SECTION("a path below one recorded absent appears") {
+    test::write_file(d.str() + "/gone/deeper", "");
+    CHECK_FALSE(discover::observations_hold(obs));
   }
 }
 

@@ -55,8 +55,10 @@ public:
   // stat of <dev_root><dev_path> ("/dev/nvidia0"): nullopt when absent; an error when it exists
   // but is not a character or block device.
   virtual Result<std::optional<NodeInfo>> stat_node(std::string_view dev_path) const;
-  // Entry names of <dev_root><dev_dir> ("/dev/infiniband"), sorted; empty when absent.
-  virtual std::vector<std::string> list_dev(std::string_view dev_dir) const;
+  // The entry names of <dev_root><dev_dir> ("/dev/infiniband") that start with one of `prefixes`
+  // (all of them if there are none), sorted; empty when absent. Only those names are recorded: an
+  // unrelated device appearing there does not invalidate a snapshot.
+  virtual std::vector<std::string> list_dev(std::string_view dev_dir, const std::vector<std::string>& prefixes) const;
   // Entry names of <sys_root>/<rel>, sorted; empty when absent.
   virtual std::vector<std::string> list_sys(std::string_view rel) const;
 
@@ -76,7 +78,7 @@ private:
   Result<const os::RootDir*> driver_dir() const;
   Result<std::string> resolve_in_root(std::string_view path) const;
   void record_lookup(std::string_view path) const;
-  std::vector<std::string> recorded_listing(const std::string& host_path) const;
+  std::vector<std::string> recorded_listing(const std::string& host_path, const std::vector<std::string>& prefixes = {}) const;
   HostRoots m_roots;
   mutable std::optional<os::RootDir> m_driver_dir;
   mutable Recorder* m_recorder = nullptr;

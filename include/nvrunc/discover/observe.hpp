@@ -3,7 +3,9 @@
 // observations later says whether a fresh discovery could give a different inventory.
 //
 // - content: a procfs file's bytes (procfs has no useful timestamps), or its absence;
-// - listing: a directory's entry names (procfs, sysfs and /dev listings), or its absence;
+// - listing: a directory's entry names (procfs, sysfs and /dev listings), or its absence; a
+//   filtered listing keeps only the names that start with one of its prefixes, so that /dev
+//   gaining an unrelated device (a loop device, a disk) does not invalidate the snapshot;
 // - stat: a file's or directory's identity and timestamps (dev, inode, type and mode, owner, rdev,
 //   size, mtime, ctime), or its absence: device nodes, files read whole (the ld.so.cache), and the
 //   real directories each lookup went through. A directory's mtime and ctime change whenever an
@@ -12,6 +14,11 @@
 //   it) or retargeted. Not caught: a library or binary rewritten in place under the same inode (its
 //   SONAME read again) or chmod-ed; stat-ing every file would double the cost of a replay, and
 //   the snapshot's maximum age bounds how long such a change goes unnoticed.
+//
+// An absence that the recording already shows is not recorded again (replaying what shows it
+// checks it): the name, or an ancestor's, is missing from a recorded listing whose prefixes cover
+// it (/dev/gdrdrv or /dev/infiniband/rdma_cm against a /dev listing kept for "gdrdrv" and
+// "infiniband"), or an ancestor was recorded absent.
 //
 // Timestamps are only as fine as the kernel's clock tick (or a whole second on some filesystems): a
 // change within the same tick as the observation can keep the same mtime. A recording that saw a
@@ -23,8 +30,10 @@
 #include <cstdint>
 #include <optional>
 #include <map>
+#include <set>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -37,15 +46,18 @@ struct Observation {
   std::string path;  // host path
   bool present = false;
   std::string value; // content: the bytes; listing: sorted names, each followed by '\n'; stat: see above
+  std::string filter; // listing: the name prefixes it keeps, each followed by '\n'; "": every name
   bool operator==(const Observation&) const = default;
 };
 
 // A directory's sorted entry names; `present` false when it does not exist (ENOENT, ENOTDIR);
 // `failed` when it could not be read for another reason (then `present` is false too).
+// filtered() keeps the names starting with one of `prefixes` (all of them when there are none).
 struct Listing {
   bool present = false;
   bool failed = false;
   std::vector<std::string> names;
+  Listing filtered(const std::vector<std::string>& prefixes) const;
 };
 Listing list_directory(const std::string& host_path);
 
@@ -54,7 +66,8 @@ public:
   // Records each (kind, path) once. A later reading of the same path that differs from the first
   // (the file changed between two reads of one discovery) spoils the recording.
   void content(const std::string& path, bool present, std::string_view bytes);
-  void listing(const std::string& path, const Listing& l);
+  // `prefixes` empty: every name; else only the names starting with one of them.
+  void listing(const std::string& path, const Listing& l, const std::vector<std::string>& prefixes = {});
   void stat(const std::string& path);
   // Something could not be observed in a way a replay can check (an I/O error): nothing recorded
   // now may be saved.
@@ -66,9 +79,14 @@ public:
   std::int64_t newest_timestamp_ns() const { return m_newest_ns; }
 
 private:
-  // Whether this is the first reading of (kind, path); if not, spoils unless it matches the first.
-  bool first(Observation::Kind kind, const std::string& path, bool present, const std::string& value);
-  std::map<std::pair<Observation::Kind, std::string>, size_t> m_seen; // -> index in m_observations
+  // Records `o`, unless the same (kind, path, filter) was read before (a different result
+  // spoils the recording) or a recorded listing already shows its absence.
+  void add(Observation o);
+  // Whether a recorded listing shows that `path` does not exist.
+  bool absence_shown(const std::string& path) const;
+  std::map<std::tuple<Observation::Kind, std::string, std::string>, size_t> m_seen; // -> index in m_observations
+  std::multimap<std::string, size_t> m_listings; // present listings by directory -> index in m_observations
+  std::set<std::string> m_absent;                // paths recorded as absent
   std::vector<Observation> m_observations;
   std::int64_t m_newest_ns = 0;
   bool m_usable = true;

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <map>
 
 namespace nvrunc::hook {
 
@@ -19,6 +20,8 @@ std::string parent_of(const std::string& path) {
   auto slash = path.find_last_of('/');
   return slash == 0 || slash == std::string::npos ? "/" : path.substr(0, slash);
 }
+
+std::string name_of(const std::string& path) { return path.substr(path.find_last_of('/') + 1); }
 
 } // namespace
 
@@ -55,10 +58,15 @@ Result<Link> parse_link(std::string_view spec) {
 
 std::vector<std::string> create_links(const os::RootDir& root, const std::vector<Link>& links) {
   std::vector<std::string> warnings;
+  // Each parent directory is made or found once, and its descriptor holds all of its links:
+  // resolving it again for every link cost about 15 system calls each (66 links on a full driver).
+  std::map<std::string, Result<os::UniqueFd>> dirs;
   for (const auto& link : links) {
-    Result<bool> made = root.mkdir_all(parent_of(link.path), 0755).and_then([&](os::UniqueFd) {
-      return root.replace_symlink(link.path, link.target);
-    });
+    const std::string parent = parent_of(link.path);
+    auto dir = dirs.find(parent);
+    if (dir == dirs.end()) dir = dirs.emplace(parent, root.mkdir_all(parent, 0755)).first;
+    Result<bool> made = dir->second ? root.replace_symlink_in(*dir->second, parent, name_of(link.path), link.target)
+                                    : Result<bool>(fail(dir->second.error()));
     if (!made) warnings.push_back("skip link `" + link.path + "` -> `" + link.target + "`: " + made.error().what());
   }
   return warnings;

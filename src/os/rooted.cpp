@@ -264,15 +264,26 @@ Result<UniqueFd> RootDir::mkdir_all(std::string_view dir, mode_t mode) const {
 }
 
 Result<bool> RootDir::replace_symlink(std::string_view link_path, std::string_view target) const {
-  const std::string what = "create symlink " + quoted_in(link_path, m_path);
+  auto parent = open_parent(link_path);
+  if (!parent) return fail(std::move(parent.error()).wrap("create symlink " + quoted_in(link_path, m_path)));
+  auto& [dir, name] = *parent;
+  auto slash = link_path.find_last_of('/');
+  return replace_symlink_in(dir, slash == std::string_view::npos ? "/" : link_path.substr(0, slash), name, target);
+}
+
+Result<bool> RootDir::replace_symlink_in(const UniqueFd& dir, std::string_view dir_path, std::string_view name,
+                                         std::string_view target) const {
+  const std::string what =
+      "create symlink " + quoted_in(std::string(dir_path).append(dir_path.ends_with('/') ? "" : "/").append(name), m_path);
   if (target.empty() || target.find('\0') != std::string_view::npos)
     return fail(Errc::invalid_argument, what + ": bad target");
-  auto parent = open_parent(link_path);
-  if (!parent) return fail(std::move(parent.error()).wrap(what));
-  auto& [dir, name] = *parent;
-  if (read_link_at(dir.get(), name) == std::string(target)) return false;
+  if (name.empty() || name == "." || name == ".." || name.find('/') != std::string_view::npos ||
+      name.find('\0') != std::string_view::npos)
+    return fail(Errc::invalid_argument, what + ": not a name in the directory");
+  const std::string entry(name);
+  if (read_link_at(dir.get(), entry) == std::string(target)) return false;
   struct stat st;
-  if (::fstatat(dir.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode))
+  if (::fstatat(dir.get(), entry.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode))
     return fail(Errc::unsupported, what + ": a directory is in the way", EISDIR);
   std::string tmp;
   for (int attempt = 0;; ++attempt) {
@@ -280,7 +291,7 @@ Result<bool> RootDir::replace_symlink(std::string_view link_path, std::string_vi
     if (::symlinkat(std::string(target).c_str(), dir.get(), tmp.c_str()) == 0) break;
     if (errno != EEXIST || attempt >= max_temp_attempts) return fail_sys(errno, what);
   }
-  if (::renameat(dir.get(), tmp.c_str(), dir.get(), name.c_str()) != 0) {
+  if (::renameat(dir.get(), tmp.c_str(), dir.get(), entry.c_str()) != 0) {
     int saved = errno; // EBUSY: a mount point; EISDIR: a directory appeared
     ::unlinkat(dir.get(), tmp.c_str(), 0);
     return fail(saved == EISDIR ? Errc::unsupported : classify(saved), what, saved);

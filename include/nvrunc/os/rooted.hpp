@@ -63,6 +63,11 @@ public:
   // directory descriptor). Returns false when the link already had exactly this target (untouched).
   // Fails with Errc::unsupported when `link_path` is a directory, EBUSY for a mount point.
   Result<bool> replace_symlink(std::string_view link_path, std::string_view target) const;
+  // The same for the entry `name` (one plain component) of `dir`, a directory descriptor this root
+  // resolved (mkdir_all's, or open_at's with O_DIRECTORY) at the in-root path `dir_path` (for
+  // messages): many links in one directory then resolve it once.
+  Result<bool> replace_symlink_in(const UniqueFd& dir, std::string_view dir_path, std::string_view name,
+                                  std::string_view target) const;
 
   // Atomically replaces the file at `path` with `content`: a temporary file created with O_EXCL in the
   // in-root parent directory, fchmod `mode`, fsync, renameat, fsync of the directory.

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <sys/mount.h>
 
+#include "nvrunc/hook/links.hpp"
 #include "nvrunc/os/rooted.hpp"
 #include "support.hpp"
 
@@ -125,6 +126,54 @@ TEST_CASE("rooted: mkdir_all and write_file through hostile links stay inside", 
   CHECK(fs::is_regular_file(t.inside_sentinel / "new"));
   CHECK_FALSE(root.write_file("/", "x", 0644));
   CHECK_FALSE(root.write_file("/usr/..", "x", 0644));
+  t.check_sentinel();
+}
+
+TEST_CASE("rooted: replace_symlink_in, many links through one resolved directory", "[rooted][component]") {
+  auto resolver = GENERATE(Resolver::automatic, Resolver::walk);
+  Hostile t;
+  auto root = t.open(resolver);
+  auto dir = root.mkdir_all("/usr/lib/x86_64-linux-gnu", 0755); // climbs to /<sentinel> in the root
+  REQUIRE(dir);
+  for (const char* name : {"liba.so.1", "libb.so.1"}) {
+    auto made = root.replace_symlink_in(*dir, "/usr/lib/x86_64-linux-gnu", name, std::string(name) + ".2");
+    REQUIRE(made);
+    CHECK(*made);
+    CHECK(fs::read_symlink(t.inside_sentinel / name) == std::string(name) + ".2");
+  }
+  auto again = root.replace_symlink_in(*dir, "/usr/lib/x86_64-linux-gnu", "liba.so.1", "liba.so.1.2");
+  REQUIRE(again);
+  CHECK_FALSE(*again);
+  for (const char* bad : {"", ".", "..", "a/b"}) {
+    INFO(bad);
+    auto r = root.replace_symlink_in(*dir, "/usr/lib/x86_64-linux-gnu", bad, "x");
+    REQUIRE_FALSE(r);
+    CHECK(r.error().code() == Errc::invalid_argument);
+  }
+  CHECK_FALSE(root.replace_symlink_in(*dir, "/usr/lib/x86_64-linux-gnu", "libc.so", ""));
+  CHECK(no_temp_files(t.inside_sentinel));
+  t.check_sentinel();
+}
+
+TEST_CASE("hook links: each directory resolved once, a failing one warns for each of its links", "[rooted][component]") {
+  Hostile t;
+  auto root = t.open(Resolver::automatic);
+  test::write_file(t.root / "usr/lib/file", "not a directory\n");
+  std::vector<hook::Link> links = {
+      {"/usr/lib/x86_64-linux-gnu/libcuda.so.1", "libcuda.so.550"}, // through the climbing link
+      {"/usr/lib/file/x.so", "y"},                                  // a file in the way
+      {"/opt/new/dir/libnew.so", "libnew.so.1"},                    // parents created
+      {"/usr/lib/x86_64-linux-gnu/libcuda.so", "libcuda.so.1"},
+      {"/usr/lib/file/z.so", "w"},
+  };
+  auto warnings = hook::create_links(root, links);
+  REQUIRE(warnings.size() == 2);
+  CHECK(warnings[0].starts_with("skip link `/usr/lib/file/x.so`"));
+  CHECK(warnings[1].starts_with("skip link `/usr/lib/file/z.so`"));
+  CHECK(fs::read_symlink(t.inside_sentinel / "libcuda.so.1") == "libcuda.so.550");
+  CHECK(fs::read_symlink(t.inside_sentinel / "libcuda.so") == "libcuda.so.1");
+  CHECK(fs::read_symlink(t.root / "opt/new/dir/libnew.so") == "libnew.so.1");
+  CHECK(hook::create_links(root, links).size() == 2); // again: the links are there, the file still in the way
   t.check_sentinel();
 }
 

@@ -9,6 +9,7 @@
 
 #include <cerrno>
 
+#include "fast_parse.hpp"
 #include "nvrunc/os/file.hpp"
 
 namespace nvrunc::spec {
@@ -213,6 +214,12 @@ private:
 } // namespace
 
 Result<Json> parse(std::string_view text, std::string_view name) {
+  TreeBuilder fast;
+  if (detail::fast_sax_parse(text, fast)) return fast.take();
+  return detail::parse_reference(text, name); // outside the fast path's subset, or an error
+}
+
+Result<Json> detail::parse_reference(std::string_view text, std::string_view name) {
   TreeBuilder builder;
   if (!Json::sax_parse(text.begin(), text.end(), &builder))
     return fail(Errc::bad_spec, "parse `" + std::string(name) + "`: " + builder.error());

@@ -46,12 +46,27 @@ void read_views(const spec::Json& json) {
   (void)spec::rootfs_host_path(json, "/bundle");
 }
 
+// The fast path (src/spec/fast_parse.hpp) must give exactly what nlohmann's parser gives: the same
+// tree, or the same error.
+void same_as_reference(std::string_view text, const Result<spec::Json>& json) {
+  Result<spec::Json> reference = fail(Errc::internal, "");
+  try {
+    reference = spec::detail::parse_reference(text, "fuzz/config.json");
+  } catch (const nlohmann::json::out_of_range&) {
+    return; // the known bug above, in the reference itself
+  }
+  fuzz::expect(static_cast<bool>(json) == static_cast<bool>(reference), "the fast path accepts what nlohmann accepts");
+  if (json && reference) fuzz::expect(*json == *reference, "the fast path builds nlohmann's tree");
+  if (!json && !reference) fuzz::expect(json.error().what() == reference.error().what(), "the same error");
+}
+
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size > 256 * 1024) return -1;
   const auto text = fuzz::as_text(data, size);
   auto json = parse_text(text, "fuzz/config.json");
+  if (!(!json && json.error().code() == Errc::internal)) same_as_reference(text, json);
   const auto detected = spec::detect_layout(text);
   if (!json && json.error().code() == Errc::internal) return -1;
   if (!json) {

@@ -55,6 +55,35 @@ TEST_CASE("spec: bad input is a clear error", "[spec]") {
   CHECK(d.error().what().find("nested deeper") != std::string::npos);
 }
 
+TEST_CASE("spec: the fast path gives nlohmann's tree or nlohmann's error", "[spec]") {
+  // Inside the fast path's subset, at its edges, and just outside it (then nlohmann parses).
+  const std::string texts[] = {
+      R"({"a":[1,-2,0,-0,18446744073709551615,-9223372036854775808],"b":{"c":null,"d":true,"e":false}})",
+      "{\"esc\":\"q\\\" b\\\\ s\\/ \\b\\f\\n\\r\\t\",\"del\":\"\x7f\"}",
+      " \t\r\n[ ] ", "{}", "[]", "\"s\"", "0", "-1", "true", "null",
+      R"({"a":1,"a":2,"b":3,"a":4})",                           // a repeated key: first place, last value
+      R"({"big":18446744073709551616,"neg":-9223372036854775809})", // beyond 64 bits: refused
+      R"({"f":1.5,"e":1e3,"E":-2E-2})", R"({"u":"\u00e9\ud83d\ude00"})", "{\"utf8\":\"\xc3\xa9\"}",
+      "\xef\xbb\xbf{\"bom\":1}", "{\"bad\":\"\xc3\x28\"}", "{\"ctl\":\"a\x01\"}",
+      "", " ", "{", "[1,]", "{\"a\":1,}", "{\"a\" 1}", "01", "-", "1x", "[1 2]", "tru", "nul", "{}x",
+      "[\"\\x\"]", "[\"\\u12\"]", "{\"a\":}", "[-01]", "[1.]", "[.5]", "{\"a\":1}{}",
+      std::string(300, '[') + std::string(300, ']'), "[" + std::string(255, '[') + std::string(256, ']'),
+  };
+  for (const auto& text : texts) {
+    INFO(text);
+    auto fast = spec::parse(text, "t");
+    auto reference = spec::detail::parse_reference(text, "t");
+    REQUIRE(static_cast<bool>(fast) == static_cast<bool>(reference));
+    if (fast) CHECK(*fast == *reference);
+    else CHECK(fast.error().what() == reference.error().what());
+  }
+  auto exact = spec::parse(R"({"m":18446744073709551615,"n":-9223372036854775808,"z":-0})", "t");
+  REQUIRE(exact);
+  CHECK((*exact)["m"].is_number_unsigned());
+  CHECK((*exact)["n"].is_number_integer());
+  CHECK(spec::serialize(*exact, spec::Layout{}) == R"({"m":18446744073709551615,"n":-9223372036854775808,"z":0})");
+}
+
 TEST_CASE("spec: load and atomic save keep mode and content", "[spec]") {
   test::TempDir dir;
   const std::string path = dir.str() + "/config.json";

@@ -39,7 +39,13 @@ struct Document {
 inline constexpr int max_depth = 256;
 
 // Parses JSON text into an ordered tree. Fails with Errc::bad_spec naming `name` and the position.
+// Plain text (src/spec/fast_parse.hpp) takes a fast path; anything else is nlohmann's parser's.
 Result<Json> parse(std::string_view text, std::string_view name);
+
+namespace detail {
+// parse() through nlohmann's parser alone: what the fast path must agree with (tests, fuzzing).
+Result<Json> parse_reference(std::string_view text, std::string_view name);
+} // namespace detail
 
 // Loads <bundle>/config.json. Fails with Errc::not_found when the bundle or file is missing.
 Result<Document> load(const std::string& bundle);

@@ -152,16 +152,27 @@ Result<void> write_all(int fd, std::string_view data) {
   return {};
 }
 
-// Fills the temporary file and makes it durable before it gets its final name.
+// Fills the temporary file before it gets its final name.
 Result<void> fill_temp(int dir, const std::string& tmp, std::string_view content, mode_t mode) {
   UniqueFd fd(::openat(dir, tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
   if (!fd.valid()) return fail_errno("create `" + tmp + "`");
   Result<void> done;
   if (::fchmod(fd.get(), mode) != 0) done = fail_errno("chmod `" + tmp + "`");
   if (done) done = write_all(fd.get(), content);
-  if (done && ::fsync(fd.get()) != 0) done = fail_errno("fsync `" + tmp + "`");
   if (!done) ::unlinkat(dir, tmp.c_str(), 0); // ours: created with O_EXCL above
   return done;
+}
+
+// Whether the entry `name` of `dir` is a regular file (not a link to one) with exactly `content`
+// and `mode`. O_NONBLOCK: a FIFO planted by the image must not hang the hook before the type check.
+bool holds(int dir, const std::string& name, std::string_view content, mode_t mode) {
+  UniqueFd fd(::openat(dir, name.c_str(), O_RDONLY | O_NONBLOCK | O_NOCTTY | O_NOFOLLOW | O_CLOEXEC));
+  struct stat st;
+  if (!fd.valid() || ::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode) || (st.st_mode & 07777) != mode ||
+      st.st_size != static_cast<off_t>(content.size()))
+    return false;
+  auto data = read_fd(fd.get(), content.size());
+  return data && *data == content;
 }
 
 // The current content of the symlink `name` in `dir`; nullopt when there is no symlink.
@@ -304,6 +315,7 @@ Result<void> RootDir::write_file(std::string_view path, std::string_view content
   auto parent = open_parent(path);
   if (!parent) return fail(std::move(parent.error()).wrap(what));
   auto& [dir, name] = *parent;
+  if (holds(dir.get(), name, content, mode)) return {};
   std::string tmp;
   Result<void> filled;
   for (int attempt = 0;; ++attempt) {
@@ -317,8 +329,6 @@ Result<void> RootDir::write_file(std::string_view path, std::string_view content
     ::unlinkat(dir.get(), tmp.c_str(), 0);
     return fail_sys(saved, what);
   }
-  UniqueFd sync_fd(::openat(dir.get(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (!sync_fd.valid() || ::fsync(sync_fd.get()) != 0) return fail_sys(errno, what + ": fsync directory");
   return {};
 }
 

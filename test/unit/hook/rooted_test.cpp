@@ -114,6 +114,23 @@ TEST_CASE("rooted: mkdir_all and write_file through hostile links stay inside", 
   CHECK((fs::status(t.inside_sentinel / "ld.so.conf.d/00-nvrunc.conf").permissions() & fs::perms::all) ==
         fs::perms(0644));
   CHECK(no_temp_files(t.inside_sentinel / "ld.so.conf.d"));
+  { // the same content and mode again: left alone (the same inode); another mode: replaced
+    const auto conf = t.inside_sentinel / "ld.so.conf.d/00-nvrunc.conf";
+    struct stat before, after;
+    REQUIRE(::stat(conf.c_str(), &before) == 0);
+    REQUIRE(root.write_file("/etc/ld.so.conf.d/00-nvrunc.conf", "/usr/lib/x86_64-linux-gnu\n", 0644));
+    REQUIRE(::stat(conf.c_str(), &after) == 0);
+    CHECK(before.st_ino == after.st_ino);
+    REQUIRE(root.write_file("/etc/ld.so.conf.d/00-nvrunc.conf", "/usr/lib/x86_64-linux-gnu\n", 0600));
+    REQUIRE(::stat(conf.c_str(), &after) == 0);
+    CHECK(before.st_ino != after.st_ino);
+    CHECK((after.st_mode & 07777) == 0600);
+    REQUIRE(root.write_file("/etc/ld.so.conf.d/00-nvrunc.conf", "/usr/lib64\n", 0600));
+    CHECK(test::read_file(conf) == "/usr/lib64\n");
+    REQUIRE(::mkfifo((t.inside_sentinel / "ld.so.conf.d/fifo").c_str(), 0644) == 0); // never blocks the check
+    REQUIRE(root.write_file("/etc/ld.so.conf.d/fifo", "x\n", 0644));
+    CHECK(fs::is_regular_file(t.inside_sentinel / "ld.so.conf.d/fifo"));
+  }
 
   // Writing "over" a link to a host file replaces the link, not the host file.
   REQUIRE(root.write_file("/victim-link", "evil\n", 0644));

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <climits>
 #include <cstring>
 
@@ -107,16 +108,22 @@ std::string exit_text(int status) {
   return "stopped";
 }
 
+enum class Drained { done, too_long, timed_out };
+
 // Reads the child's stdout and stderr until both close (poll: a helper that fills one pipe while
-// we block on the other would never finish). Keeps the first 4 KiB of stderr. False as soon as
-// stdout passes `max_output`.
-bool drain(int& out_fd, int& err_fd, std::string& output, std::string& errors, size_t max_output) {
+// we block on the other would never finish). Keeps the first 4 KiB of stderr. Stops as soon as
+// stdout passes `max_output`, or at `deadline`.
+Drained drain(int& out_fd, int& err_fd, std::string& output, std::string& errors, size_t max_output,
+              std::chrono::steady_clock::time_point deadline) {
   char buf[4096];
   while (out_fd >= 0 || err_fd >= 0) {
+    const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
+    if (left <= 0) return Drained::timed_out;
     pollfd fds[2] = {{out_fd, POLLIN, 0}, {err_fd, POLLIN, 0}};
-    if (::poll(fds, 2, -1) < 0) {
+    const int ready = ::poll(fds, 2, static_cast<int>(std::min<long long>(left, 60'000)));
+    if (ready < 0) {
       if (errno == EINTR) continue;
-      return true;
+      return Drained::done;
     }
     for (int i = 0; i < 2; ++i) {
       int& fd = i == 0 ? out_fd : err_fd;
@@ -130,16 +137,17 @@ bool drain(int& out_fd, int& err_fd, std::string& output, std::string& errors, s
       if (i == 0) output.append(buf, size_t(n));
       else if (errors.size() < 4096) errors.append(buf, size_t(n));
     }
-    if (output.size() > max_output) return false;
+    if (output.size() > max_output) return Drained::too_long;
   }
-  return true;
+  return Drained::done;
 }
 
 } // namespace
 
 Result<std::string> capture_program(const std::vector<std::string>& argv, const std::vector<std::string>& env,
-                                    size_t max_output) {
+                                    size_t max_output, std::chrono::milliseconds timeout) {
   const std::string what = "run `" + argv.at(0) + "`";
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
   Pipes p;
   if (::pipe2(p.out, O_CLOEXEC) != 0 || ::pipe2(p.err, O_CLOEXEC) != 0) return fail_errno(what + ": create pipe");
   p.null = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
@@ -165,12 +173,22 @@ Result<std::string> capture_program(const std::vector<std::string>& argv, const 
   Pipes::close_fd(p.out[1]);
   Pipes::close_fd(p.err[1]);
   std::string output, errors;
-  const bool too_long = !drain(p.out[0], p.err[0], output, errors, max_output);
-  if (too_long) ::kill(pid, SIGKILL);
+  const Drained drained = drain(p.out[0], p.err[0], output, errors, max_output, deadline);
+  if (drained == Drained::timed_out) {
+    // Not waited for: a process stuck in the driver (uninterruptible) dies only when it leaves it;
+    // our parent (a containerd shim is a subreaper) reaps it then.
+    ::kill(pid, SIGKILL);
+    (void)::waitpid(pid, nullptr, WNOHANG);
+    const auto ms = timeout.count();
+    return fail(Errc::io, what + ": no answer after " +
+                              (ms % 1000 ? std::to_string(ms) + " ms" : std::to_string(ms / 1000) + " s") + " (killed)");
+  }
+  if (drained == Drained::too_long) ::kill(pid, SIGKILL);
   int status = 0;
   pid_t waited;
   while ((waited = ::waitpid(pid, &status, 0)) < 0 && errno == EINTR) {}
-  if (too_long) return fail(Errc::io, what + ": more than " + std::to_string(max_output) + " bytes of output");
+  if (drained == Drained::too_long)
+    return fail(Errc::io, what + ": more than " + std::to_string(max_output) + " bytes of output");
   // ECHILD: a parent that runs us with SIGCHLD ignored makes the kernel reap the child itself, and
   // its status is lost; the output is then all there is (callers validate it).
   if (waited < 0 && errno != ECHILD) return fail_errno(what + ": wait");

@@ -10,6 +10,9 @@ namespace nvrunc::runtime {
 namespace {
 // A node with 8 GPUs and 7 MIG devices each prints about 10 KiB; anything near this is not NVML.
 constexpr size_t max_facts_bytes = 1 << 20;
+// NVML initialises every GPU (seconds each without persistence mode); a wedged driver never answers,
+// and the create must then fail rather than hang.
+constexpr auto nvml_timeout = std::chrono::seconds(30);
 } // namespace
 
 NvmlQuery nvml_helper(const config::Config& config) {
@@ -19,7 +22,7 @@ NvmlQuery nvml_helper(const config::Config& config) {
                                    "next to nvrunc or set [nvrunc] ctl-path in the nvrunc config");
     // An empty environment: the caller's LD_PRELOAD, LD_LIBRARY_PATH or GLIBC_TUNABLES must reach
     // no helper, and NVML needs none.
-    auto out = os::capture_program({ctl, "nvml-facts", "--library", library}, {}, max_facts_bytes);
+    auto out = os::capture_program({ctl, "nvml-facts", "--library", library}, {}, max_facts_bytes, nvml_timeout);
     if (!out) return fail(Errc::driver_missing, "query NVML: " + out.error().what());
     auto facts = discover::nvml_facts_from_json(*out);
     if (!facts) return fail(Errc::driver_missing, "query NVML: `" + ctl + " nvml-facts`: " + facts.error().what());

@@ -5,10 +5,12 @@
 
 #include <sys/stat.h>
 
+#include <chrono>
 #include <cstdlib>
 
 #include "nvrunc/config/config.hpp"
 #include "nvrunc/discover/nvml_json.hpp"
+#include "nvrunc/os/exec.hpp"
 #include "nvrunc/runtime/nvml.hpp"
 #include "nvrunc/runtime/shim.hpp"
 #include "test_util.hpp"
@@ -129,4 +131,20 @@ TEST_CASE("nvml helper: [nvrunc] ctl-path", "[nvml_helper]") {
   CHECK(relative.error().code() == Errc::bad_config);
   // Unset: nvrunc-ctl beside the running binary (not in test-bin/), else /usr/bin/nvrunc-ctl.
   CHECK(runtime::ctl_path(config::Config{}) == "/usr/bin/nvrunc-ctl");
+}
+
+TEST_CASE("nvml helper: a helper that does not answer in time is killed", "[nvml_helper]") {
+  test::TempDir dir;
+  test::write_file(dir.path() / "hang", "#!/bin/sh\necho started >&2\nexec /bin/sleep 30\n");
+  ::chmod((dir.path() / "hang").c_str(), 0755);
+  const auto start = std::chrono::steady_clock::now();
+  auto r = os::capture_program({dir.str() + "/hang"}, {}, 1024, std::chrono::milliseconds(300));
+  const auto took = std::chrono::steady_clock::now() - start;
+  REQUIRE_FALSE(r);
+  CHECK(r.error().what() == "run `" + dir.str() + "/hang`: no answer after 300 ms (killed)");
+  CHECK(took < std::chrono::seconds(5));
+  // A quick one is unaffected by the limit.
+  auto quick = os::capture_program({"/bin/echo", "hi"}, {}, 1024, std::chrono::milliseconds(5000));
+  REQUIRE(quick);
+  CHECK(*quick == "hi\n");
 }

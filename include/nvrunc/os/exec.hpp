@@ -1,6 +1,7 @@
 // Replacing the process image, and finding executables.
 #pragma once
 
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -29,9 +30,11 @@ Result<void> run_program(const std::vector<std::string>& argv);
 // helper), stdin on /dev/null and no other inherited descriptor; returns its stdout. Fails when it
 // cannot be started, writes more than `max_output` bytes, or does not exit 0 (with SIGCHLD ignored
 // its status is unknown: the output is returned, for the caller to validate); the message names the
-// program and has the exit status and the first line of its stderr.
+// program and has the exit status and the first line of its stderr. A helper that has not closed its
+// output `timeout` after the start is killed (SIGKILL, not waited for: one stuck in a driver call
+// dies only when the call returns) and the call fails.
 Result<std::string> capture_program(const std::vector<std::string>& argv, const std::vector<std::string>& env,
-                                    size_t max_output);
+                                    size_t max_output, std::chrono::milliseconds timeout);
 
 // The host ldconfig to run for `path`: `<path>.real` when it exists (Ubuntu's /sbin/ldconfig is a
 // shell-script wrapper around ldconfig.real), else `path`.

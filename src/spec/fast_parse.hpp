@@ -69,16 +69,9 @@ private:
       skip_space();
       if (m_p == m_end || *m_p != ':') return false;
       ++m_p;
-      if (!value()) return false;
-      skip_space();
-      if (m_p == m_end) return false;
-      if (*m_p == ',') {
-        ++m_p;
-        continue;
-      }
-      if (*m_p != '}') return false;
-      ++m_p;
-      return m_sax.end_object();
+      bool closed = false;
+      if (!value() || !comma_or(closed, '}')) return false;
+      if (closed) return m_sax.end_object();
     }
   }
 
@@ -91,17 +84,18 @@ private:
       return m_sax.end_array();
     }
     while (true) {
-      if (!value()) return false;
-      skip_space();
-      if (m_p == m_end) return false;
-      if (*m_p == ',') {
-        ++m_p;
-        continue;
-      }
-      if (*m_p != ']') return false;
-      ++m_p;
-      return m_sax.end_array();
+      bool closed = false;
+      if (!value() || !comma_or(closed, ']')) return false;
+      if (closed) return m_sax.end_array();
     }
+  }
+
+  // After an item of an object or an array: a comma (more to come), or `close` (then `closed`).
+  bool comma_or(bool& closed, char close) {
+    skip_space();
+    if (m_p == m_end || (*m_p != ',' && *m_p != close)) return false;
+    closed = *m_p++ == close;
+    return true;
   }
 
   // A string at m_p ('"') into `out`, runs of plain bytes copied at once.

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <filesystem>
 #include <system_error>
 #include <vector>
@@ -137,7 +138,8 @@ Result<void> make_ld_cache(const NodeSpec& spec, const NodeFacts& node) {
     auto r = write_new_file(conf + ".d/i386-linux-gnu.conf", "# Multiarch support\n" + std::string(lib32_dir) + "\n");
     if (!r) return r;
   }
-  return with_context(os::run_program({pick_ldconfig(spec), "-r", node.root}), "build `" + node.root + "/etc/ld.so.cache`");
+  auto built = os::capture_program({pick_ldconfig(spec), "-r", node.root}, {}, 1 << 20, std::chrono::minutes(2));
+  return with_context(built.map([](auto&&) {}), "build `" + node.root + "/etc/ld.so.cache`");
 }
 
 NodeReport make_report(const NodeFacts& node, std::vector<std::string> libraries, std::vector<std::string> libraries32) {

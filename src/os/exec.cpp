@@ -54,38 +54,6 @@ bool same_file(const std::string& a, const std::string& b) {
   return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
 }
 
-Result<void> run_program(const std::vector<std::string>& argv) {
-  int out[2];
-  if (::pipe2(out, O_CLOEXEC) != 0) return fail_errno("create pipe");
-  std::vector<char*> args;
-  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  char* env[] = {nullptr};
-  pid_t pid = ::fork();
-  if (pid < 0) return fail_errno("fork");
-  if (pid == 0) { // child: only async-signal-safe calls
-    ::dup2(out[1], 1);
-    ::dup2(out[1], 2);
-    ::execve(args[0], args.data(), env);
-    ::_exit(127);
-  }
-  ::close(out[1]);
-  std::string output;
-  char buf[4096];
-  for (ssize_t n; (n = ::read(out[0], buf, sizeof buf)) != 0;) {
-    if (n > 0) output.append(buf, size_t(n));
-    else if (errno != EINTR) break;
-  }
-  ::close(out[0]);
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
-  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return {};
-  auto first_line = output.substr(0, output.find('\n'));
-  return fail(Errc::io, "run `" + argv[0] + "`: " +
-                            (WIFEXITED(status) ? "exit status " + std::to_string(WEXITSTATUS(status)) : "killed") +
-                            (first_line.empty() ? "" : ": " + first_line));
-}
-
 namespace {
 
 // Closes both ends of the pipes it owns.

@@ -22,10 +22,6 @@ std::string find_executable(const std::string& name, const std::string& search_p
 // Whether two paths name the same file (same device and inode).
 bool same_file(const std::string& a, const std::string& b);
 
-// Runs argv[0] (a path) with an empty environment, its output captured, and waits. Fails when it
-// does not exit 0; the message has the exit status and the first line of its output.
-Result<void> run_program(const std::vector<std::string>& argv);
-
 // Runs argv[0] (a path) with the environment `env` (never the caller's: no LD_PRELOAD reaches a
 // helper), stdin on /dev/null and no other inherited descriptor; returns its stdout. Fails when it
 // cannot be started, writes more than `max_output` bytes, or does not exit 0 (with SIGCHLD ignored

@@ -45,7 +45,7 @@ make_bundle "$B" '
   echo "\$ nvrunc-probe open /dev/nvidia'"$GPU"'"; nvrunc-probe open /dev/nvidia'"$GPU"'
   echo "\$ cat /etc/ld.so.conf.d/00-nvrunc.conf"; cat /etc/ld.so.conf.d/00-nvrunc.conf
   echo "\$ grep ModifyDeviceFiles /proc/driver/nvidia/params"; grep ModifyDeviceFiles /proc/driver/nvidia/params
-  echo "\$ echo > /proc/driver/nvidia/params"; (echo x > /proc/driver/nvidia/params) 2>&1' \
+  echo "\$ echo > /proc/driver/nvidia/params"; (echo x > /proc/driver/nvidia/params) 2>&1; true' \
   "NVIDIA_VISIBLE_DEVICES=$GPU" "NVIDIA_REQUIRE_CUDA=cuda>=12.0 brand=tesla"
 [[ -n $smi ]] && add_libs_for "$B/rootfs" "${smi}"
 "$NVRUNC_CTL" explain --bundle "$B" >"$SCRATCH/explain.txt" 2>&1

@@ -44,7 +44,15 @@ endfunction()
 # and fuzz builds (never portable) stay dynamic: their runtimes need it.
 # NO_STD_STREAMS (with STATIC): std::ios_base::Init is skipped (src/startup/no_std_streams.cpp),
 # which saves the start-up cost of std::cout and friends in a binary that never uses them; the
-# build fails if one is linked in anyway (cmake/CheckNoStdStreams.cmake).
+# build fails if one is linked in anyway (cmake/CheckNoStdStreams.cmake). Only with libstdc++
+# before 13, where every file that includes <iostream> runs its own `static ios_base::Init`;
+# libstdc++ 13 builds the streams in the library itself, and there the option does nothing.
+include(CheckCXXSourceCompiles)
+check_cxx_source_compiles("#include <version>
+#if !defined(__GLIBCXX__) || _GLIBCXX_RELEASE >= 13
+#error not libstdc++ before 13
+#endif
+int main() { return 0; }" NVRUNC_IOS_INIT_PER_TU)
 function(nvrunc_executable name)
   cmake_parse_arguments(ARG "STATIC;NO_STD_STREAMS" "" "SOURCES;LIBS" ${ARGN})
   add_executable(${name} ${ARG_SOURCES})
@@ -52,7 +60,7 @@ function(nvrunc_executable name)
   if(NVRUNC_PORTABLE AND NOT NVRUNC_SANITIZE AND NOT NVRUNC_FUZZ)
     if(ARG_STATIC)
       target_link_options(${name} PRIVATE -static)
-      if(ARG_NO_STD_STREAMS)
+      if(ARG_NO_STD_STREAMS AND NVRUNC_IOS_INIT_PER_TU)
         target_sources(${name} PRIVATE ${PROJECT_SOURCE_DIR}/src/startup/no_std_streams.cpp)
         target_link_options(${name} PRIVATE -Wl,--wrap=_ZNSt8ios_base4InitC1Ev -Wl,--wrap=_ZNSt8ios_base4InitD1Ev)
         add_custom_command(TARGET ${name} POST_BUILD

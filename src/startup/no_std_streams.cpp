@@ -9,7 +9,9 @@
 // for streams it never writes to. String streams still work: they build the locale on first use.
 //
 // Safe only while nothing in the binary uses a standard stream; cmake/CheckNoStdStreams.cmake
-// fails the build of such a binary if one is linked in (their storage comes with any use).
+// fails the build of such a binary if one is linked in (their storage comes with any use). Only
+// for libstdc++ before 13 (cmake/NvruncTargets.cmake checks): from 13 on, <iostream> no longer
+// defines a per-file initializer, and the library builds the streams itself.
 extern "C" {
 void __wrap__ZNSt8ios_base4InitC1Ev(void*) {} // std::ios_base::Init::Init()
 void __wrap__ZNSt8ios_base4InitD1Ev(void*) {} // std::ios_base::Init::~Init()

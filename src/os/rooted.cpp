@@ -163,15 +163,31 @@ Result<void> fill_temp(int dir, const std::string& tmp, std::string_view content
   return done;
 }
 
+// Opens for reading the regular file that `located` (an O_PATH descriptor) names, and nothing
+// else: opening is itself an action on a device node (a watchdog arms, a tape rewinds) or a FIFO,
+// so the type is checked on the O_PATH descriptor first and the same inode reopened through
+// /proc/self/fd. Errc::unsupported for anything but a regular file; `st` gets its stat.
+Result<UniqueFd> reopen_regular(const UniqueFd& located, struct stat& st) {
+  if (::fstat(located.get(), &st) != 0) return fail_errno("stat");
+  if (!S_ISREG(st.st_mode)) return fail(Errc::unsupported, "not a regular file");
+  const std::string self = "/proc/self/fd/" + std::to_string(located.get());
+  UniqueFd fd(::open(self.c_str(), O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
+  struct stat again;
+  if (!fd.valid()) return fail_errno("reopen through `" + self + "`");
+  if (::fstat(fd.get(), &again) != 0 || again.st_dev != st.st_dev || again.st_ino != st.st_ino)
+    return fail(Errc::io, "reopen through `" + self + "`: another file");
+  return fd;
+}
+
 // Whether the entry `name` of `dir` is a regular file (not a link to one) with exactly `content`
-// and `mode`. O_NONBLOCK: a FIFO planted by the image must not hang the hook before the type check.
+// and `mode`.
 bool holds(int dir, const std::string& name, std::string_view content, mode_t mode) {
-  UniqueFd fd(::openat(dir, name.c_str(), O_RDONLY | O_NONBLOCK | O_NOCTTY | O_NOFOLLOW | O_CLOEXEC));
+  UniqueFd located(::openat(dir, name.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
   struct stat st;
-  if (!fd.valid() || ::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode) || (st.st_mode & 07777) != mode ||
-      st.st_size != static_cast<off_t>(content.size()))
-    return false;
-  auto data = read_fd(fd.get(), content.size());
+  if (!located.valid()) return false;
+  auto fd = reopen_regular(located, st);
+  if (!fd || (st.st_mode & 07777) != mode || st.st_size != static_cast<off_t>(content.size())) return false;
+  auto data = read_fd(fd->get(), content.size());
   return data && *data == content;
 }
 
@@ -334,12 +350,11 @@ Result<void> RootDir::write_file(std::string_view path, std::string_view content
 
 Result<std::string> RootDir::read_file(std::string_view path, size_t limit) const {
   const std::string what = "read " + quoted_in(path, m_path);
-  // O_NONBLOCK: opening a FIFO planted by the image must not hang the hook before the type check.
-  NVRUNC_TRY(fd, open_at(path, O_RDONLY | O_NONBLOCK | O_NOCTTY));
+  NVRUNC_TRY(located, open_at(path, O_PATH));
   struct stat st;
-  if (::fstat(fd.get(), &st) != 0) return fail_sys(errno, what);
-  if (!S_ISREG(st.st_mode)) return fail(Errc::unsupported, what + ": not a regular file");
-  auto data = read_fd(fd.get(), limit);
+  auto fd = reopen_regular(located, st);
+  if (!fd) return fail(std::move(fd.error()).wrap(what));
+  auto data = read_fd(fd->get(), limit);
   if (!data) return fail(std::move(data.error()).wrap(what));
   return data;
 }

@@ -77,7 +77,7 @@ public:
   Result<void> write_file(std::string_view path, std::string_view content, mode_t mode) const;
 
   // The content of the regular file at `path` (symlinks followed inside the root). Anything else (a
-  // FIFO, a device, a directory) is refused with Errc::unsupported before a byte is read, and more
+  // FIFO, a device, a directory) is refused with Errc::unsupported without being opened, and more
   // than `limit` bytes is Errc::invalid_argument. Errc::not_found when it does not exist.
   Result<std::string> read_file(std::string_view path, size_t limit) const;
 

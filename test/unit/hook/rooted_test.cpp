@@ -3,6 +3,8 @@
 // of every escape attempt; it must never change. Each case runs with openat2 and the user-space walk.
 #include <catch2/catch.hpp>
 #include <fcntl.h>
+#include <sys/inotify.h>
+#include <sys/sysmacros.h>
 #include <sys/mount.h>
 
 #include "nvrunc/hook/links.hpp"
@@ -143,6 +145,37 @@ TEST_CASE("rooted: mkdir_all and write_file through hostile links stay inside", 
   CHECK(fs::is_regular_file(t.inside_sentinel / "new"));
   CHECK_FALSE(root.write_file("/", "x", 0644));
   CHECK_FALSE(root.write_file("/usr/..", "x", 0644));
+  t.check_sentinel();
+}
+
+TEST_CASE("rooted: a device node where a file is written or read is never opened (root only)", "[rooted][component]") {
+  if (::geteuid() != 0) {
+    WARN("needs root (mknod)");
+    return;
+  }
+  Hostile t;
+  auto root = t.open(Resolver::automatic);
+  REQUIRE(root.mkdir_all("/etc/ld.so.conf.d", 0755));
+  const auto node = t.inside_sentinel / "ld.so.conf.d/00-nvrunc.conf";
+  REQUIRE(::mknod(node.c_str(), S_IFCHR | 0644, ::makedev(1, 3)) == 0); // /dev/null's numbers
+  const int watch = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+  REQUIRE(watch >= 0);
+  REQUIRE(::inotify_add_watch(watch, node.c_str(), IN_OPEN | IN_ACCESS) >= 0);
+  auto read = root.read_file("/etc/ld.so.conf.d/00-nvrunc.conf", 4096);
+  REQUIRE_FALSE(read);
+  CHECK(read.error().code() == Errc::unsupported);
+  REQUIRE(root.write_file("/etc/ld.so.conf.d/00-nvrunc.conf", "/usr/lib64\n", 0644));
+  alignas(struct inotify_event) char events[4096];
+  const ssize_t n = ::read(watch, events, sizeof events); // IN_IGNORED when the node is replaced
+  std::uint32_t seen = 0;
+  for (ssize_t at = 0; at + ssize_t(sizeof(struct inotify_event)) <= n;) {
+    const auto* e = reinterpret_cast<const struct inotify_event*>(events + at);
+    seen |= e->mask;
+    at += ssize_t(sizeof(struct inotify_event) + e->len);
+  }
+  CHECK((seen & (IN_OPEN | IN_ACCESS)) == 0);
+  ::close(watch);
+  CHECK(test::read_file(node) == "/usr/lib64\n");
   t.check_sentinel();
 }
 

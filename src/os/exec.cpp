@@ -4,9 +4,11 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <climits>
@@ -14,6 +16,7 @@
 
 #include "nvrunc/common/strings.hpp"
 #include "nvrunc/os/file.hpp"
+#include "nvrunc/os/unique_fd.hpp"
 
 extern char** environ;
 
@@ -112,6 +115,33 @@ Drained drain(int& out_fd, int& err_fd, std::string& output, std::string& errors
 
 } // namespace
 
+Waited wait_for_exit(pid_t pid, int& status, std::chrono::steady_clock::time_point deadline) {
+  // A child's pipes close a moment before it can be reaped, so the first look usually finds it
+  // still exiting (a fixed 2 ms nap here once added 2 ms to every hook).
+  UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
+  useconds_t nap = 50;
+  while (true) {
+    const pid_t r = ::waitpid(pid, &status, WNOHANG);
+    if (r == pid) return Waited::exited;
+    if (r < 0 && errno != EINTR) {
+      const int err = errno; // for the caller, past the pidfd's close
+      pidfd.reset();
+      errno = err;
+      return Waited::failed;
+    }
+    const auto left =
+        std::chrono::duration_cast<std::chrono::microseconds>(deadline - std::chrono::steady_clock::now()).count();
+    if (left <= 0) return Waited::timed_out;
+    if (pidfd.valid()) {
+      struct pollfd exited = {pidfd.get(), POLLIN, 0};
+      (void)::poll(&exited, 1, static_cast<int>(std::min<long long>(left / 1000 + 1, 1000)));
+      continue;
+    }
+    ::usleep(static_cast<useconds_t>(std::min<long long>(nap, left)));
+    nap = std::min<useconds_t>(nap * 2, 2000);
+  }
+}
+
 Result<std::string> capture_program(const std::vector<std::string>& argv, const std::vector<std::string>& env,
                                     size_t max_output, std::chrono::milliseconds timeout) {
   const std::string what = "run `" + argv.at(0) + "`";
@@ -142,25 +172,27 @@ Result<std::string> capture_program(const std::vector<std::string>& argv, const 
   Pipes::close_fd(p.err[1]);
   std::string output, errors;
   const Drained drained = drain(p.out[0], p.err[0], output, errors, max_output, deadline);
-  if (drained == Drained::timed_out) {
-    // Not waited for: a process stuck in the driver (uninterruptible) dies only when it leaves it;
-    // our parent (a containerd shim is a subreaper) reaps it then.
+  if (drained == Drained::too_long) ::kill(pid, SIGKILL);
+  int status = 0;
+  // Waited for until the same deadline: a helper can close its output and still not exit.
+  const Waited waited = drained == Drained::timed_out ? Waited::timed_out : wait_for_exit(pid, status, deadline);
+  if (waited == Waited::timed_out) {
+    // Not reaped: a process stuck in the driver (uninterruptible) dies only when it leaves the
+    // call; our parent (a containerd shim is a subreaper) reaps it then.
     ::kill(pid, SIGKILL);
     (void)::waitpid(pid, nullptr, WNOHANG);
+  }
+  if (drained == Drained::too_long)
+    return fail(Errc::io, what + ": more than " + std::to_string(max_output) + " bytes of output");
+  if (waited == Waited::timed_out) {
     const auto ms = timeout.count();
     return fail(Errc::io, what + ": no answer after " +
                               (ms % 1000 ? std::to_string(ms) + " ms" : std::to_string(ms / 1000) + " s") + " (killed)");
   }
-  if (drained == Drained::too_long) ::kill(pid, SIGKILL);
-  int status = 0;
-  pid_t waited;
-  while ((waited = ::waitpid(pid, &status, 0)) < 0 && errno == EINTR) {}
-  if (drained == Drained::too_long)
-    return fail(Errc::io, what + ": more than " + std::to_string(max_output) + " bytes of output");
   // ECHILD: a parent that runs us with SIGCHLD ignored makes the kernel reap the child itself, and
   // its status is lost; the output is then all there is (callers validate it).
-  if (waited < 0 && errno != ECHILD) return fail_errno(what + ": wait");
-  if (waited < 0 || (WIFEXITED(status) && WEXITSTATUS(status) == 0)) return output;
+  if (waited == Waited::failed && errno != ECHILD) return fail_errno(what + ": wait");
+  if (waited == Waited::failed || (WIFEXITED(status) && WEXITSTATUS(status) == 0)) return output;
   auto first_line = errors.substr(0, errors.find('\n'));
   return fail(Errc::io, what + ": " + exit_text(status) + (first_line.empty() ? "" : ": " + first_line));
 }

@@ -21,6 +21,7 @@
 #include <cstring>
 #include <memory>
 
+#include "nvrunc/os/exec.hpp"
 #include "nvrunc/os/unique_fd.hpp"
 
 #ifndef CLOSE_RANGE_CLOEXEC
@@ -197,28 +198,6 @@ bool collect(int out_fd, int err_fd, std::string& output, std::string& setup_err
   return true;
 }
 
-// Waits for the child until the deadline; false when it is still running then. Its pipes close a
-// moment before it can be reaped, so the first look usually finds it still exiting: a pidfd
-// (Linux 5.3) says exactly when it is done; without one, naps from 50 us up to 2 ms (a fixed 2 ms
-// nap used to add 2 ms to every hook).
-bool wait_until(pid_t pid, int& status, Clock::time_point deadline) {
-  UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
-  useconds_t nap = 50;
-  while (true) {
-    pid_t r = ::waitpid(pid, &status, WNOHANG);
-    if (r == pid || (r < 0 && errno != EINTR)) return true;
-    const auto left = std::chrono::duration_cast<std::chrono::microseconds>(deadline - Clock::now()).count();
-    if (left <= 0) return false;
-    if (pidfd.valid()) {
-      struct pollfd exited = {pidfd.get(), POLLIN, 0};
-      (void)::poll(&exited, 1, static_cast<int>(std::min<long long>(left / 1000 + 1, 1000)));
-      continue;
-    }
-    ::usleep(nap);
-    nap = std::min<useconds_t>(nap * 2, 2000);
-  }
-}
-
 Result<SandboxResult> supervise(pid_t pid, Pipe& out, Pipe& err, const SandboxSpec& spec) {
   out.write.reset();
   err.write.reset();
@@ -227,7 +206,7 @@ Result<SandboxResult> supervise(pid_t pid, Pipe& out, Pipe& err, const SandboxSp
   std::string setup_error;
   const auto deadline = Clock::now() + spec.timeout;
   bool in_time = collect(out.read.get(), err.read.get(), result.output, setup_error, spec, deadline) &&
-                 wait_until(pid, result.wait_status, deadline);
+                 wait_for_exit(pid, result.wait_status, deadline) != Waited::timed_out;
   if (!in_time) {
     ::kill(pid, SIGKILL);
     while (::waitpid(pid, &result.wait_status, 0) < 0 && errno == EINTR) {}

@@ -10,9 +10,10 @@ namespace nvrunc::runtime {
 namespace {
 // A node with 8 GPUs and 7 MIG devices each prints about 10 KiB; anything near this is not NVML.
 constexpr size_t max_facts_bytes = 1 << 20;
-// NVML initialises every GPU (seconds each without persistence mode); a wedged driver never answers,
-// and the create must then fail rather than hang.
-constexpr auto nvml_timeout = std::chrono::seconds(30);
+// NVML initialises every GPU (seconds each without persistence mode, so a 16-GPU node can take tens
+// of seconds); a wedged driver never answers, and the create must then fail rather than hang.
+// Under the kubelet's 2-minute runtime request timeout, so the pod's events show why.
+constexpr auto nvml_timeout = std::chrono::seconds(90);
 } // namespace
 
 NvmlQuery nvml_helper(const config::Config& config) {

@@ -143,6 +143,13 @@ TEST_CASE("nvml helper: a helper that does not answer in time is killed", "[nvml
   REQUIRE_FALSE(r);
   CHECK(r.error().what() == "run `" + dir.str() + "/hang`: no answer after 300 ms (killed)");
   CHECK(took < std::chrono::seconds(5));
+  // One that closes its output and goes on running is not waited for beyond the limit either.
+  test::write_file(dir.path() / "mute", "#!/bin/sh\nexec >&- 2>&-\nexec /bin/sleep 30\n");
+  ::chmod((dir.path() / "mute").c_str(), 0755);
+  auto mute = os::capture_program({dir.str() + "/mute"}, {}, 1024, std::chrono::milliseconds(300));
+  REQUIRE_FALSE(mute);
+  CHECK(mute.error().what() == "run `" + dir.str() + "/mute`: no answer after 300 ms (killed)");
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(5));
   // A quick one is unaffected by the limit.
   auto quick = os::capture_program({"/bin/echo", "hi"}, {}, 1024, std::chrono::milliseconds(5000));
   REQUIRE(quick);

@@ -70,19 +70,31 @@ Result<ContainerState> parse_state(std::string_view text) {
   return state;
 }
 
+namespace {
+
+// root.path of a parsed config.json (either tree type).
+template <class Tree>
+Result<std::string> root_path_of(const Tree& doc, const std::string& bundle, const std::string& what) {
+  if (!doc.is_object()) return fail(Errc::bad_spec, what + ": not a JSON object");
+  auto root = doc.find("root");
+  if (root == doc.end() || !root->is_object()) return fail(Errc::bad_spec, what + ": no `root`");
+  auto path = root->find("path");
+  if (path == root->end() || !path->is_string() || path->template get_ref<const std::string&>().empty())
+    return fail(Errc::bad_spec, what + ": no `root.path`");
+  return absolute_under(bundle, path->template get<std::string>());
+}
+
+} // namespace
+
 Result<std::string> rootfs_from_config(std::string_view config_json, const std::string& bundle) {
   const std::string what = "read `" + bundle + "/config.json`";
-  // The shim's parser: a config.json it wrote is plain JSON, which it reads several times faster
-  // than nlohmann's own parse into a std::map tree.
-  auto doc = spec::parse(config_json, "config.json");
-  if (!doc) return fail(Errc::bad_spec, what + ": " + doc.error().what());
-  if (!doc->is_object()) return fail(Errc::bad_spec, what + ": not a JSON object");
-  auto root = doc->find("root");
-  if (root == doc->end() || !root->is_object()) return fail(Errc::bad_spec, what + ": no `root`");
-  auto path = root->find("path");
-  if (path == root->end() || !path->is_string() || path->get_ref<const std::string&>().empty())
-    return fail(Errc::bad_spec, what + ": no `root.path`");
-  return absolute_under(bundle, path->get<std::string>());
+  // The shim's parser first: it reads plain JSON several times faster than nlohmann's parse into a
+  // std::map tree. It refuses what the shim could not write back exactly (integers beyond 64 bits,
+  // nesting beyond 256 levels), which an engine's config.json (CDI: not one nvrunc edited) may
+  // hold: then nlohmann's parser, which takes both.
+  if (auto doc = spec::parse(config_json, "config.json")) return root_path_of(*doc, bundle, what);
+  NVRUNC_TRY(doc, parse_json(config_json, Errc::bad_spec, what));
+  return root_path_of(doc, bundle, what);
 }
 
 Result<ContainerState> load_state(std::string_view state_json) {

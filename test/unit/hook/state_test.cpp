@@ -53,6 +53,19 @@ TEST_CASE("config.json: relative and absolute root.path", "[hook][state]") {
   }
 }
 
+TEST_CASE("config.json that the shim's parser refuses is still read (an engine's, under CDI)", "[hook][state]") {
+  const std::string deep = std::string(300, '[') + std::string(300, ']');
+  auto r = rootfs_from_config(R"({"x-big":123456789012345678901234567890,"x-deep":)" + deep +
+                                  R"(,"root":{"path":"rootfs"},"f":1.5,"u":"é"})",
+                              "/b");
+  REQUIRE(r);
+  CHECK(*r == "/b/rootfs");
+  auto bad = rootfs_from_config(R"({"root":{"path":"rootfs"})", "/b"); // truncated: nlohmann's message
+  REQUIRE_FALSE(bad);
+  CHECK(bad.error().code() == Errc::bad_spec);
+  CHECK(bad.error().what().starts_with("read `/b/config.json`: "));
+}
+
 TEST_CASE("load_state reads the bundle's config.json", "[hook][state]") {
   test::TempDir dir;
   test::write_file(dir.path() / "config.json", R"({"ociVersion":"1.0.2","root":{"path":"rootfs"}})");

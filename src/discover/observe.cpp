@@ -123,6 +123,7 @@ bool Recorder::absence_shown(const std::string& path) const {
   for (size_t slash; (slash = p.rfind('/')) != std::string_view::npos && slash + 1 < p.size();) {
     const std::string dir(slash == 0 ? std::string_view("/") : p.substr(0, slash));
     const std::string_view name = p.substr(slash + 1);
+    if (name == "." || name == "..") break; // never in a listing: not a name one can show missing
     if (m_absent.count(dir)) return true;
     auto [it, end] = m_listings.equal_range(dir);
     for (; it != end; ++it) {

@@ -226,6 +226,21 @@ Result<Json> detail::parse_reference(std::string_view text, std::string_view nam
   return builder.take();
 }
 
+bool detail::identical(const Json& a, const Json& b) {
+  if (a.type() != b.type() || a.size() != b.size()) return false;
+  if (a.is_object()) {
+    for (auto i = a.begin(), j = b.begin(); i != a.end(); ++i, ++j)
+      if (i.key() != j.key() || !identical(*i, *j)) return false;
+    return true;
+  }
+  if (a.is_array()) {
+    for (size_t i = 0; i < a.size(); ++i)
+      if (!identical(a[i], b[i])) return false;
+    return true;
+  }
+  return a == b;
+}
+
 Layout detect_layout(std::string_view text) {
   Layout layout;
   auto end = text.find_last_not_of(" \t\r\n");

@@ -45,6 +45,9 @@ Result<Json> parse(std::string_view text, std::string_view name);
 namespace detail {
 // parse() through nlohmann's parser alone: what the fast path must agree with (tests, fuzzing).
 Result<Json> parse_reference(std::string_view text, std::string_view name);
+// The same tree with the same node types and key order (Json's == takes 1u, 1 and 1.0 as equal,
+// while serialize() writes them differently).
+bool identical(const Json& a, const Json& b);
 } // namespace detail
 
 // Loads <bundle>/config.json. Fails with Errc::not_found when the bundle or file is missing.

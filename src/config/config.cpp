@@ -93,6 +93,16 @@ Result<void> set_ldconfig(const toml::node& n, Config& c) {
   return {};
 }
 
+// Whole seconds, 1 to 3600: NVML on a big node without persistence mode takes tens of seconds; an
+// hour is already "never".
+Result<void> set_nvml_timeout(const toml::node& n, Config& c) {
+  if (!n.is_integer()) return type_error("a whole number of seconds", n);
+  const auto v = n.as_integer()->get();
+  if (v < 1 || v > 3600) return fail(Errc::bad_config, std::to_string(v) + " seconds: expected 1 to 3600");
+  c.nvml_timeout_s = static_cast<int>(v);
+  return {};
+}
+
 Result<void> set_driver_root(const toml::node& n, Config& c) {
   if (!n.is_string()) return type_error("a string", n);
   std::string v = n.as_string()->get();
@@ -126,6 +136,7 @@ const std::vector<Key>& keys() {
       {"nvrunc.hook-path", string(&Config::hook_path, true)},
       {"nvrunc.cache-dir", string(&Config::cache_dir, true)},
       {"nvrunc.ctl-path", string(&Config::ctl_path, true)},
+      {"nvrunc.nvml-timeout", set_nvml_timeout},
       {"nvrunc.runtimes", string_list(&Config::runtimes)},
       {"nvrunc.log-file", string(&Config::log_file, true)},
       {"nvrunc.cdi-regenerate-stale-specs", boolean(&Config::cdi_regenerate_stale)},

@@ -10,20 +10,18 @@ namespace nvrunc::runtime {
 namespace {
 // A node with 8 GPUs and 7 MIG devices each prints about 10 KiB; anything near this is not NVML.
 constexpr size_t max_facts_bytes = 1 << 20;
-// NVML initialises every GPU (seconds each without persistence mode, so a 16-GPU node can take tens
-// of seconds); a wedged driver never answers, and the create must then fail rather than hang.
-// Under the kubelet's 2-minute runtime request timeout, so the pod's events show why.
-constexpr auto nvml_timeout = std::chrono::seconds(90);
 } // namespace
 
 NvmlQuery nvml_helper(const config::Config& config) {
-  return [ctl = ctl_path(config)](const std::string& library) -> Result<discover::NvmlFacts> {
+  // A wedged driver never answers: the create must then fail ([nvrunc] nvml-timeout) rather than hang.
+  return [ctl = ctl_path(config), timeout = std::chrono::seconds(config.nvml_timeout_s)](
+             const std::string& library) -> Result<discover::NvmlFacts> {
     if (!os::is_executable_file(ctl))
       return fail(Errc::not_found, "query NVML: helper `" + ctl + "` is not an executable file: install nvrunc-ctl "
                                    "next to nvrunc or set [nvrunc] ctl-path in the nvrunc config");
     // An empty environment: the caller's LD_PRELOAD, LD_LIBRARY_PATH or GLIBC_TUNABLES must reach
     // no helper, and NVML needs none.
-    auto out = os::capture_program({ctl, "nvml-facts", "--library", library}, {}, max_facts_bytes, nvml_timeout);
+    auto out = os::capture_program({ctl, "nvml-facts", "--library", library}, {}, max_facts_bytes, timeout);
     if (!out) return fail(Errc::driver_missing, "query NVML: " + out.error().what());
     auto facts = discover::nvml_facts_from_json(*out);
     if (!facts) return fail(Errc::driver_missing, "query NVML: `" + ctl + " nvml-facts`: " + facts.error().what());

@@ -107,6 +107,8 @@ TEST_CASE("config: errors name the file, the key and what is expected", "[config
       {"[nvidia-container-cli]\nldconfig = \"/sbin/ldconfig\"", "only a host ldconfig"},
       {"[nvrunc]\ndriver-root = \"relative\"", "not an absolute path"},
       {"[nvrunc]\ndriverroot = \"/x\"", "unknown key `nvrunc.driverroot`"},
+      {"[nvrunc]\nnvml-timeout = 0", "expected 1 to 3600"},
+      {"[nvrunc]\nnvml-timeout = \"30s\"", "expected a whole number of seconds"},
   };
   for (const auto& row : rows) {
     auto c = config::parse(row.text, "/etc/nvrunc/config.toml");
@@ -170,6 +172,7 @@ TEST_CASE("config: the shipped config/config.toml documents the true defaults", 
     CHECK(c->cdi_default_kind == d.cdi_default_kind);
     CHECK(c->cdi_annotation_prefixes == d.cdi_annotation_prefixes);
     CHECK(c->cdi_regenerate_stale == d.cdi_regenerate_stale);
+    CHECK(c->nvml_timeout_s == d.nvml_timeout_s);
   }
 }
 

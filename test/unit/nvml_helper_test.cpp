@@ -27,6 +27,7 @@ case "$3" in
   *fail*) echo "nvrunc-ctl: nvml-facts: load \`$3\`: no such file" >&2; echo "second line" >&2; exit 1 ;;
   *big*) /usr/bin/head -c 2000000 /dev/zero | /usr/bin/tr '\0' x ;;
   *signal*) kill -9 $$ ;;
+  *hang*) exec /bin/sleep 30 ;;
   *) /bin/cat "$3" ;;
 esac
 )";
@@ -81,6 +82,17 @@ TEST_CASE("nvml helper: each failure is one line naming the helper", "[nvml_help
     CHECK(r.error().code() == Errc::driver_missing);
     CHECK(r.error().what() == row.expect);
   }
+}
+
+TEST_CASE("nvml helper: [nvrunc] nvml-timeout bounds the wait", "[nvml_helper]") {
+  Fixture f;
+  f.config.nvml_timeout_s = 1;
+  const auto start = std::chrono::steady_clock::now();
+  auto r = f.query("/x/hang.so");
+  REQUIRE_FALSE(r);
+  CHECK(r.error().code() == Errc::driver_missing);
+  CHECK(r.error().what() == "query NVML: run `" + f.config.ctl_path + "`: no answer after 1 s (killed)");
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(10));
 }
 
 TEST_CASE("nvml helper: a missing or unusable helper says how to fix it", "[nvml_helper]") {

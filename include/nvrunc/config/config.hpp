@@ -47,6 +47,7 @@ struct Config {
   std::string hook_path; // "" = nvrunc-hook next to the running binary, else /usr/bin/nvrunc-hook
   std::string cache_dir = "/run/nvrunc"; // the inventory snapshot (discover/snapshot.hpp); "" = none
   std::string ctl_path;  // "" = nvrunc-ctl next to the running binary, else /usr/bin/nvrunc-ctl
+  int nvml_timeout_s = 90; // nvml-timeout: how long `nvrunc-ctl nvml-facts` may take, in seconds
   bool cdi_regenerate_stale = false; // cdi-regenerate-stale-specs: rewrite a stale nvrunc CDI spec in place
 
   // Where this configuration came from: a file path, or "built-in defaults".

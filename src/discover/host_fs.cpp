@@ -91,22 +91,6 @@ Result<std::string> HostFs::resolve_driver_path(std::string_view path) const {
   return resolve_in_root(path);
 }
 
-namespace {
-
-// The components of `path`, last first (a stack: back() is the next one to resolve).
-void push_components(std::string_view path, std::vector<std::string>& stack) {
-  std::vector<std::string> parts;
-  for (size_t i = 0; i < path.size();) {
-    size_t j = path.find('/', i);
-    if (j == std::string_view::npos) j = path.size();
-    if (j > i) parts.emplace_back(path.substr(i, j - i));
-    i = j + 1;
-  }
-  stack.insert(stack.end(), parts.rbegin(), parts.rend());
-}
-
-} // namespace
-
 // What a lookup depends on: the real directory that holds each name it reads — every component
 // and every symlink hop, resolved as RESOLVE_IN_ROOT does (absolute targets and ".." stay inside the
 // root) — and, when a name is missing, the directory it would appear in. Adding, removing, replacing
@@ -114,13 +98,13 @@ void push_components(std::string_view path, std::vector<std::string>& stack) {
 // file itself is not recorded (observe.hpp: replaced files are noticed, rewritten ones are not).
 void HostFs::record_lookup(std::string_view path) const {
   constexpr int max_links = 40; // as the kernel's MAXSYMLINKS
-  std::vector<std::string> todo;
-  push_components(path, todo);
+  // A stack, back() the next name to resolve, split as the in-root walk splits (os/rooted.hpp).
+  const auto parts = os::path_components(path);
+  std::vector<std::string> todo(parts.rbegin(), parts.rend());
   std::string dir; // the real directory reached so far, inside the root ("" = the root)
   for (int links = 0; !todo.empty();) {
     const std::string name = std::move(todo.back());
     todo.pop_back();
-    if (name == ".") continue;
     if (name == "..") {
       dir.resize(dir.empty() ? 0 : dir.rfind('/'));
       continue;
@@ -139,7 +123,8 @@ void HostFs::record_lookup(std::string_view path) const {
     if (++links > max_links) return;          // a loop: the lookup fails until a link in a recorded directory changes
     const std::string_view t(target, size_t(n));
     if (t.front() == '/') dir.clear();
-    push_components(t, todo);
+    const auto hop = os::path_components(t);
+    todo.insert(todo.end(), hop.rbegin(), hop.rend());
   }
 }
 

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <iterator>
 
 #include "nvrunc/os/dir.hpp"
 #include "nvrunc/os/unique_fd.hpp"
@@ -81,9 +82,8 @@ bool content_matches(const Observation& o) {
 
 Listing Listing::filtered(const std::vector<std::string>& prefixes) const {
   Listing l{present, failed, {}};
-  for (const auto& n : names)
-    if (prefixes.empty() || std::any_of(prefixes.begin(), prefixes.end(), [&](const auto& p) { return n.starts_with(p); }))
-      l.names.push_back(n);
+  const std::string filter = joined(prefixes);
+  std::copy_if(names.begin(), names.end(), std::back_inserter(l.names), [&](const auto& n) { return kept(n, filter); });
   return l;
 }
 
@@ -142,8 +142,9 @@ void Recorder::content(const std::string& path, bool present, std::string_view b
 
 void Recorder::listing(const std::string& path, const Listing& l, const std::vector<std::string>& prefixes) {
   if (l.failed) return spoil();
-  add({Observation::Kind::listing, path, l.present, prefixes.empty() ? joined(l.names) : joined(l.filtered(prefixes).names),
-       joined(prefixes)});
+  std::string filter = joined(prefixes);
+  std::string names = kept_names(l.names, filter);
+  add({Observation::Kind::listing, path, l.present, std::move(names), std::move(filter)});
 }
 
 void Recorder::stat(const std::string& path) {

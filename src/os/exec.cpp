@@ -115,6 +115,11 @@ Drained drain(int& out_fd, int& err_fd, std::string& output, std::string& errors
 
 } // namespace
 
+std::string duration_text(std::chrono::milliseconds limit) {
+  const auto ms = limit.count();
+  return ms % 1000 ? std::to_string(ms) + " ms" : std::to_string(ms / 1000) + " s";
+}
+
 Waited wait_for_exit(pid_t pid, int& status, std::chrono::steady_clock::time_point deadline) {
   // A child's pipes close a moment before it can be reaped, so the first look usually finds it
   // still exiting (a fixed 2 ms nap here once added 2 ms to every hook).
@@ -184,11 +189,7 @@ Result<std::string> capture_program(const std::vector<std::string>& argv, const 
   }
   if (drained == Drained::too_long)
     return fail(Errc::io, what + ": more than " + std::to_string(max_output) + " bytes of output");
-  if (waited == Waited::timed_out) {
-    const auto ms = timeout.count();
-    return fail(Errc::io, what + ": no answer after " +
-                              (ms % 1000 ? std::to_string(ms) + " ms" : std::to_string(ms / 1000) + " s") + " (killed)");
-  }
+  if (waited == Waited::timed_out) return fail(Errc::io, what + ": no answer after " + duration_text(timeout) + " (killed)");
   // ECHILD: a parent that runs us with SIGCHLD ignored makes the kernel reap the child itself, and
   // its status is lost; the output is then all there is (callers validate it).
   if (waited == Waited::failed && errno != ECHILD) return fail_errno(what + ": wait");

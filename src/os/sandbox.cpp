@@ -228,11 +228,7 @@ bool SandboxResult::succeeded() const {
 }
 
 std::string SandboxResult::describe() const {
-  if (timed_out) {
-    auto ms = timeout.count();
-    return "timed out after " + (ms % 1000 ? std::to_string(ms) + " ms" : std::to_string(ms / 1000) + " s") +
-           " (killed)";
-  }
+  if (timed_out) return "timed out after " + duration_text(timeout) + " (killed)";
   if (WIFEXITED(wait_status)) return "exited with status " + std::to_string(WEXITSTATUS(wait_status));
   if (!WIFSIGNALED(wait_status)) return "stopped (wait status " + std::to_string(wait_status) + ")";
   int sig = WTERMSIG(wait_status);

@@ -24,6 +24,9 @@ std::string find_executable(const std::string& name, const std::string& search_p
 // Whether two paths name the same file (same device and inode).
 bool same_file(const std::string& a, const std::string& b);
 
+// A time limit for messages: "300 ms", or "90 s" when it is whole seconds.
+std::string duration_text(std::chrono::milliseconds limit);
+
 // Waits for the child `pid` until `deadline`. `exited`: its wait status is in `status`; `failed`:
 // it cannot be waited for (errno says why; ECHILD when the caller's parent ignores SIGCHLD and the
 // kernel reaped it). Its end is seen on a pidfd (Linux 5.3), else by naps from 50 us to 2 ms.

@@ -1,16 +1,12 @@
 // Parsing config.toml: a table of known keys, each with its type and where it goes in Config.
 #include "nvrunc/config/config.hpp"
 
+#include <algorithm>
 #include <functional>
 
-// toml++'s own assertions are debug checks of its parser's invariants, and 3.3's are wrong for some
-// malformed input (`s=[}`, `[/x]`: found by fuzz_config); without them, as in every NDEBUG build,
-// the same input is a parse error. Off in every build, so that debug and fuzz builds parse as
-// release builds do.
-#define TOML_ASSERT(expr) static_assert(true)
-#include <toml++/toml.h>
-
 #include "nvrunc/common/strings.hpp"
+#include "toml.hpp"
+#include "toml_subset.hpp"
 
 namespace nvrunc::config {
 
@@ -164,6 +160,10 @@ Result<void> check_unknown_nvrunc_keys(const toml::table& root, std::string_view
 // expects whitespace (marzer/tomlplusplus#190, fixed upstream after 3.4). TOML allows non-ASCII
 // only in comments and strings, so anything else is refused here before toml++ sees it; so is a
 // non-ASCII character after a line-ending backslash in a """ string (the other path to the bug).
+// A quote opens a string only where a token may start: toml++ reads `x = +)"§"` as one bare value
+// up to a terminator (regressions/config/toml-nonascii-in-bare-value).
+// On valid text this scan sees strings as toml++ does; on malformed text it may not, and
+// parse_ascii_copy (below) keeps toml++ from the character there.
 Result<void> refuse_misplaced_non_ascii(std::string_view text, std::string_view name) {
   size_t line = 1, column = 1;
   const auto refuse = [&](std::string_view why = "outside a string or comment") {
@@ -172,6 +172,11 @@ Result<void> refuse_misplaced_non_ascii(std::string_view text, std::string_view 
   };
   const auto non_ascii = [](char c) { return static_cast<unsigned char>(c) >= 0x80; };
   const auto at = [&](size_t i, std::string_view s) { return text.substr(i, s.size()) == s; };
+  // A string (key or value) starts only where a token may: toml++ reads `x = +)"§"` as one bare
+  // value up to a terminator, and tests each character on the way for whitespace.
+  const auto starts_token = [&](size_t i) {
+    return i == 0 || std::string_view(" \t\r\n=[,{.").find(text[i - 1]) != std::string_view::npos;
+  };
   enum class In { code, comment, basic, literal, ml_basic, ml_literal } in = In::code;
   size_t i = 0;
   // Moves past n bytes, counting lines.
@@ -184,6 +189,7 @@ Result<void> refuse_misplaced_non_ascii(std::string_view text, std::string_view 
     case In::code:
       if (non_ascii(c)) return refuse();
       if (c == '#') in = In::comment;
+      else if (!starts_token(i)) break; // a quote inside a bare token: toml++ scans on to a terminator
       else if (at(i, R"(""")")) in = In::ml_basic, advance(2);
       else if (at(i, "'''")) in = In::ml_literal, advance(2);
       else if (c == '"') in = In::basic;
@@ -222,19 +228,72 @@ Result<void> refuse_misplaced_non_ascii(std::string_view text, std::string_view 
   return {};
 }
 
-} // namespace
+tl::unexpected<Error> parse_error(std::string_view name, const toml::source_position& where, std::string_view what) {
+  return fail(Errc::bad_config, "parse `" + std::string(name) + "` at line " + std::to_string(where.line) +
+                                    ", column " + std::to_string(where.column) + ": " + std::string(what));
+}
 
-Result<Config> parse(std::string_view toml_text, std::string_view name) {
-  if (auto r = refuse_misplaced_non_ascii(toml_text, name); !r) return fail(std::move(r.error()));
-  toml::table root;
+// The same reading of toml++ on a copy of `text` in which each non-ASCII character is one `~`, so
+// that lines and columns stay. toml++ reads the copy safely; a copy that parses has its non-ASCII
+// characters only where a `~` may be, in strings and comments (`~` is part of no key and no value),
+// where toml++ reads the original safely as well. refuse_misplaced_non_ascii cannot promise that
+// alone: it does not follow toml++ through malformed text (regressions/config/toml-nonascii-in-*).
+Result<void> parse_ascii_copy(std::string_view text, std::string_view name) {
+  std::string copy;
+  std::vector<size_t> replaced; // offsets in `copy`
+  for (size_t i = 0; i < text.size();) {
+    const auto lead = static_cast<unsigned char>(text[i++]);
+    if (lead < 0x80) {
+      copy.push_back(static_cast<char>(lead));
+      continue;
+    }
+    replaced.push_back(copy.size());
+    copy.push_back('~');
+    for (int more = lead >= 0xF0 ? 3 : lead >= 0xE0 ? 2 : lead >= 0xC0 ? 1 : 0;
+         more > 0 && i < text.size() && (static_cast<unsigned char>(text[i]) & 0xC0) == 0x80; --more)
+      ++i;
+  }
+  if (replaced.empty()) return {};
   try {
-    root = toml::parse(toml_text, name);
+    (void)toml::parse(copy, name);
+    return {};
   } catch (const toml::parse_error& e) {
     const auto& where = e.source().begin;
-    return fail(Errc::bad_config, "parse `" + std::string(name) + "` at line " + std::to_string(where.line) +
-                                      ", column " + std::to_string(where.column) + ": " +
-                                      std::string(e.description()));
+    size_t at = 0;
+    for (size_t line = 1; line < where.line && at != std::string::npos; ++line) at = copy.find('\n', at) + 1;
+    at += where.column - 1;
+    const bool on_non_ascii = std::find(replaced.begin(), replaced.end(), at) != replaced.end();
+    return parse_error(name, where, on_non_ascii ? "non-ASCII character outside a string or comment" : e.description());
   }
+}
+
+// The file's table: plain files through the subset reader, everything else (and every error)
+// through toml++.
+Result<toml::table> read_table(std::string_view toml_text, std::string_view name) {
+  if (auto simple = detail::parse_toml_subset(toml_text)) return std::move(*simple);
+  if (auto r = refuse_misplaced_non_ascii(toml_text, name); !r) return fail(std::move(r.error()));
+  if (auto r = parse_ascii_copy(toml_text, name); !r) return fail(std::move(r.error()));
+  try {
+    return toml::parse(toml_text, name);
+  } catch (const toml::parse_error& e) {
+    return parse_error(name, e.source().begin, e.description());
+  }
+}
+
+} // namespace
+
+std::optional<bool> detail::toml_subset_agrees(std::string_view toml_text) {
+  auto simple = parse_toml_subset(toml_text);
+  if (!simple) return std::nullopt;
+  try {
+    return *simple == toml::parse(toml_text);
+  } catch (const toml::parse_error&) {
+    return false;
+  }
+}
+
+Result<Config> parse(std::string_view toml_text, std::string_view name) {
+  NVRUNC_TRY(root, read_table(toml_text, name));
   Config config;
   config.source = std::string(name);
   for (const auto& key : keys()) {

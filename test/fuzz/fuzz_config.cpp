@@ -2,7 +2,9 @@
 // parsed on every create, and an existing toolkit file must never crash the shim.
 // Input: TOML text.
 // Properties: nothing throws (toml++ errors become Errc::bad_config); a parsed config satisfies
-// the documented invariants (a non-empty runtimes list, absolute [nvrunc] paths, a host ldconfig).
+// the documented invariants (a non-empty runtimes list, absolute [nvrunc] paths, a host ldconfig);
+// where the reader of plain TOML (src/config/toml_subset.hpp) takes the text, toml++ reads the
+// very same table from it.
 #include "fuzz_util.hpp"
 #include "nvrunc/config/config.hpp"
 
@@ -32,7 +34,10 @@ bool absolute_or_empty(const std::string& path) { return path.empty() || path.fr
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size > 64 * 1024) return -1;
   if (fuzz::skip_known("toml-nonascii") && has_unreachable_code_point(fuzz::as_text(data, size))) return -1;
-  auto config = config::parse(fuzz::as_text(data, size), "fuzz/config.toml");
+  const std::string_view text = fuzz::as_text(data, size);
+  if (auto agrees = config::detail::toml_subset_agrees(text))
+    fuzz::expect(*agrees, "the subset reader reads what toml++ reads");
+  auto config = config::parse(text, "fuzz/config.toml");
   if (!config) {
     fuzz::expect(config.error().code() == Errc::bad_config, "a bad file is bad_config");
     return 0;

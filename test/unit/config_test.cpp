@@ -191,6 +191,8 @@ TEST_CASE("config: non-ASCII outside strings and comments is refused, inside the
            {"s = \"\"\"\\\n\xc2\xa7\"\"\"\n", "after a line-ending backslash"},
            {"s = \"\"\"\\\xc2\xa7", "after a backslash (an invalid escape)"}, // regressions/config/toml-nonascii-after-escape-backslash
            {"s = \"\\\xc2\xa7\"", "after a backslash (an invalid escape)"},
+           {"s =+)\"\"\"\"\xc2\xa7\"", "outside a string or comment"}, // regressions/config/toml-nonascii-in-bare-value
+           {"s = x'\xc2\xa7'", "outside a string or comment"},
        }) {
     INFO(row.text);
     auto c = config::parse(row.text, "/etc/nvrunc/config.toml");
@@ -203,6 +205,20 @@ TEST_CASE("config: non-ASCII outside strings and comments is refused, inside the
                          "c.toml");
   REQUIRE(c);
   CHECK(c->source == "c.toml");
+  // Malformed text where the scan above cannot tell strings apart as toml++ does: toml++ reads
+  // `7v'''...` as one bare value and asks about every character up to a terminator.
+  // regressions/config/toml-nonascii-in-bare-value-2:
+  for (const char* text : {"9=7v'''''''51[nvid3uncUT0.\"\x1c[\xc2\xa7\xee\xee\n", "x = 1'''\xc2\xa7'''\n",
+                           "x = [1, 2'\xd0\x93']\n", "x = 0.'\xc2\xa7'\n"}) {
+    INFO(text);
+    auto malformed = config::parse(text, "c.toml");
+    REQUIRE_FALSE(malformed);
+    CHECK(malformed.error().code() == Errc::bad_config);
+    CHECK(malformed.error().what().find("parse `c.toml` at line 1, column ") != std::string::npos);
+  }
+  auto at_char = config::parse("[a]\nx = 'ok' \xc2\xa9\n", "c.toml");
+  REQUIRE_FALSE(at_char);
+  CHECK(at_char.error().what() == "parse `c.toml` at line 2, column 10: non-ASCII character outside a string or comment");
   auto bad = config::parse("log-level = 1 # ok\nx = \xc2\xa9", "c.toml");
   REQUIRE_FALSE(bad);
   CHECK(bad.error().what().find("line 2, column 5") != std::string::npos);
@@ -218,4 +234,57 @@ TEST_CASE("config: malformed tables and arrays are parse errors", "[config][regr
     CHECK(c.error().code() == Errc::bad_config);
     CHECK(c.error().what().find("parse `c.toml` at line 1") != std::string::npos);
   }
+}
+
+// The reader of plain TOML (src/config/toml_subset.hpp) must read what toml++ reads, and leave
+// everything else to toml++ (fuzz_config compares the two on every input).
+TEST_CASE("config: plain files take the subset reader and read as toml++ reads them", "[config]") {
+  const std::string shipped = test::read_file(std::string(NVRUNC_SOURCE_DIR) + "/config/config.toml");
+  REQUIRE_FALSE(shipped.empty());
+  for (const std::string& text : std::vector<std::string>{
+           shipped,
+           "",
+           "\n\r\n  \t\n# only a comment",
+           "[nvrunc]\ncache-dir = \"\"\nnvml-timeout = 30 # s\nruntimes = [\"/usr/bin/runc\"]",
+           "a = \"t\\tq\\\"b\\\\n\\n\\b\\f\\r\"\r\nb = 'C:\\x\" #'\nc = ''\nd = \"\"\n",
+           "i = 0\nj = -0\nk = +17\nl = -123456789012345678\nm = true\nn = false\n",
+           "x = [\n  \"a\", # one\n  'b',\n\n  1, true, # mixed, as TOML 1.0 allows\n]\ny = []\nz = [ ]",
+           "[a.b.c]\nx = 1\n[a]\ny = 2\n[ a . d ]\n[a.b]\nz = 3\n",
+           "top = 1\n[t]\ntop = 2\n[t2] # after\n\tk\t=\t\"v\"\t# c\n",
+       }) {
+    INFO(text);
+    CHECK(config::detail::toml_subset_agrees(text) == std::optional<bool>(true));
+  }
+  // Outside the subset: toml++ decides, whether valid or not.
+  for (const char* text : {
+           "a.b = 1",             // dotted key
+           "\"quoted\" = 1",      // quoted key
+           "t = {a = 1}",         // inline table
+           "f = 1.5", "e = 1e3", "h = 0x10", "u = 1_000", "o = 01", "big = 1234567890123456789",
+           "huge = 55555555555555555555555", // regressions/config/toml-subset-integer-overflow
+           "d = 1979-05-27", "s = \"\\u00e9\"", "s = \"\\/\"", "s = \"\"\"x\"\"\"", "s = '''x'''",
+           "n = [[1], [2]]",      // nested array
+           "[[tables]]\n",        // array of tables
+           "# \xc2\xa9\n",        // non-ASCII, even in a comment
+           "s = \"\x7f\"",        // DEL
+           "a = 1\ra = 2",        // a lone carriage return
+           "a = 1\na = 2",        // duplicate key
+           "[t]\n[t]",            // table defined twice
+           "a = 1\n[a]",          // a table over a key
+           "[a]\nb = 1\n[a.b]",   // a table over a key
+           "[a.b]\n[a]\nb = 1",   // a key over a table
+           "a = truex", "a = 1 2", "a = [1 2]", "a = [1,", "a = \"open", "[a", "[]", "= 1", "a",
+       }) {
+    INFO(text);
+    CHECK(config::detail::toml_subset_agrees(text) == std::nullopt);
+  }
+}
+
+TEST_CASE("config: a file outside the subset gets toml++'s result, errors included", "[config]") {
+  auto ok = config::parse("[nvidia-container-runtime]\nruntimes = [\"runc\"]\nlog-level = \"\"\"debug\"\"\"\n", "c.toml");
+  REQUIRE(ok);
+  CHECK(ok->log_level == "debug");
+  auto dup = config::parse("[nvrunc]\ncache-dir = \"\"\ncache-dir = \"/run/x\"\n", "c.toml");
+  REQUIRE_FALSE(dup);
+  CHECK(dup.error().what().find("parse `c.toml` at line 3") != std::string::npos);
 }

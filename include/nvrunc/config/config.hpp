@@ -7,6 +7,7 @@
 // names the file, the key and what is expected.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -64,5 +65,11 @@ Result<Config> load();
 
 // The file `load()` would read, or "" for built-in defaults.
 std::string locate();
+
+namespace detail {
+// For tests and fuzz_config: nullopt when the reader of plain TOML (src/config/toml_subset.hpp)
+// leaves `toml_text` to toml++, else whether toml++ reads the very same table from it.
+std::optional<bool> toml_subset_agrees(std::string_view toml_text);
+} // namespace detail
 
 } // namespace nvrunc::config

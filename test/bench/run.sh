@@ -104,12 +104,15 @@ mkdir -p "$BIN"
 cp "$NVRUNC_BIN"/nvrunc "$NVRUNC_BIN"/nvrunc-hook "$NVRUNC_BIN"/nvrunc-ctl "$BIN/"
 
 # --- simulated nodes ----------------------------------------------------------------------------------
-# node NAME ARGS...: a simulated node, with bench.toml = its config + the no-op as low-level runtime.
+# node NAME ARGS...: a simulated node, with bench.toml = the node's config + the no-op as low-level
+# runtime, after the comments of the shipped config/config.toml: an installed file is that file with
+# a few keys set, and every command of nvrunc reads it whole.
 node() {
   local name=$1; shift
   "$NVRUNC_BIN/nvrunc-ctl" mock-driver --root "$W/$name" "$@" >/dev/null 2>"$W/$name.log" ||
     { cat "$W/$name.log" >&2; exit 1; }
-  { cat "$W/$name/config.toml"; printf '\n[nvidia-container-runtime]\nruntimes = ["%s"]\n' "$NOOP"; } >"$W/$name/bench.toml"
+  { grep -v '^\[' "$here/../../config/config.toml"; cat "$W/$name/config.toml"
+    printf '\n[nvidia-container-runtime]\nruntimes = ["%s"]\n' "$NOOP"; } >"$W/$name/bench.toml"
 }
 # pad_ldcache NODE COUNT: COUNT unrelated libraries (distinct SONAMEs) in NODE's ld.so.cache.
 pad_ldcache() {

@@ -143,6 +143,7 @@ Result<void> write_file_atomic(const std::string& path, std::string_view content
     ::unlink(tmp.c_str());
     return e;
   }
+  if (!options.durable) return {};
   Fd dfd(::open(dir_of(path).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (dfd.fd >= 0) ::fsync(dfd.fd); // best effort: the rename is already visible
   return {};

@@ -297,6 +297,10 @@ Result<void> save(const Document& doc) {
   options.mode = doc.mode;
   options.uid = doc.uid;
   options.gid = doc.gid;
+  // The edit is for this create only: a crash ends the container, and the engine's next create of
+  // it (with this bundle or a new one) is edited again, so the engine's own config.json left by a
+  // crash is as good as ours. Podman keeps bundles on a disk, where this saves a journal wait.
+  options.durable = false;
   return os::write_file_atomic(doc.path, serialize(doc.json, doc.layout), options);
 }
 

@@ -22,10 +22,14 @@ struct WriteOptions {
   mode_t mode = 0644;
   std::optional<uid_t> uid; // keep the owner of the file being replaced
   std::optional<gid_t> gid;
+  // false: the new content need not outlive a crash, the old one is as good (the rename is then
+  // not synced, which on a disk is a second wait for the journal). Either way never a mix of both.
+  bool durable = true;
 };
 
 // Replaces `path` atomically: writes a temporary file in the same directory, fsyncs it, renames it
-// over `path` and fsyncs the directory. A crash leaves either the old or the new content, never a mix.
+// over `path` and, when `durable`, fsyncs the directory. A crash leaves either the old or the new
+// content, never a mix and never an empty file.
 Result<void> write_file_atomic(const std::string& path, std::string_view content, const WriteOptions& options);
 
 // Appends to a file created with 0644 if needed (O_APPEND: concurrent writers do not interleave lines).

@@ -5,6 +5,7 @@
 #include <functional>
 
 #include "nvrunc/common/strings.hpp"
+#include "nvrunc/config/toml_guard.hpp"
 #include "toml.hpp"
 #include "toml_subset.hpp"
 
@@ -156,127 +157,18 @@ Result<void> check_unknown_nvrunc_keys(const toml::table& root, std::string_view
   return {};
 }
 
-// toml++ 3.3 (Debian 12) reaches __builtin_unreachable() on some non-ASCII characters where it
-// expects whitespace (marzer/tomlplusplus#190, fixed upstream after 3.4). TOML allows non-ASCII
-// only in comments and strings, so anything else is refused here before toml++ sees it; so is a
-// non-ASCII character after a line-ending backslash in a """ string (the other path to the bug).
-// A quote opens a string only where a token may start: toml++ reads `x = +)"§"` as one bare value
-// up to a terminator (regressions/config/toml-nonascii-in-bare-value).
-// On valid text this scan sees strings as toml++ does; on malformed text it may not, and
-// parse_ascii_copy (below) keeps toml++ from the character there.
-Result<void> refuse_misplaced_non_ascii(std::string_view text, std::string_view name) {
-  size_t line = 1, column = 1;
-  const auto refuse = [&](std::string_view why = "outside a string or comment") {
-    return fail(Errc::bad_config, "parse `" + std::string(name) + "` at line " + std::to_string(line) + ", column " +
-                                      std::to_string(column) + ": non-ASCII character " + std::string(why));
-  };
-  const auto non_ascii = [](char c) { return static_cast<unsigned char>(c) >= 0x80; };
-  const auto at = [&](size_t i, std::string_view s) { return text.substr(i, s.size()) == s; };
-  // A string (key or value) starts only where a token may: toml++ reads `x = +)"§"` as one bare
-  // value up to a terminator, and tests each character on the way for whitespace.
-  const auto starts_token = [&](size_t i) {
-    return i == 0 || std::string_view(" \t\r\n=[,{.").find(text[i - 1]) != std::string_view::npos;
-  };
-  enum class In { code, comment, basic, literal, ml_basic, ml_literal } in = In::code;
-  size_t i = 0;
-  // Moves past n bytes, counting lines.
-  const auto advance = [&](size_t n) {
-    for (; n > 0 && i < text.size(); --n, ++i) text[i] == '\n' ? (++line, column = 1) : ++column;
-  };
-  while (i < text.size()) {
-    const char c = text[i];
-    switch (in) {
-    case In::code:
-      if (non_ascii(c)) return refuse();
-      if (c == '#') in = In::comment;
-      else if (!starts_token(i)) break; // a quote inside a bare token: toml++ scans on to a terminator
-      else if (at(i, R"(""")")) in = In::ml_basic, advance(2);
-      else if (at(i, "'''")) in = In::ml_literal, advance(2);
-      else if (c == '"') in = In::basic;
-      else if (c == '\'') in = In::literal;
-      break;
-    case In::comment:
-      if (c == '\n') in = In::code;
-      break;
-    case In::basic:
-      if (c == '\\') {
-        advance(1);
-        if (i < text.size() && non_ascii(text[i])) return refuse("after a backslash (an invalid escape)");
-      }
-      else if (c == '"' || c == '\n') in = In::code;
-      break;
-    case In::literal:
-      if (c == '\'' || c == '\n') in = In::code;
-      break;
-    case In::ml_basic:
-      if (c == '\\') {
-        advance(1);
-        if (i < text.size() && non_ascii(text[i])) return refuse("after a backslash (an invalid escape)");
-        if (i < text.size() && (text[i] == ' ' || text[i] == '\t' || text[i] == '\r' || text[i] == '\n')) {
-          while (i < text.size() && (text[i] == ' ' || text[i] == '\t' || text[i] == '\r' || text[i] == '\n')) advance(1);
-          if (i < text.size() && non_ascii(text[i])) return refuse("after a line-ending backslash");
-          continue;
-        }
-      } else if (at(i, R"(""")")) in = In::code, advance(2);
-      break;
-    case In::ml_literal:
-      if (at(i, "'''")) in = In::code, advance(2);
-      break;
-    }
-    advance(1);
-  }
-  return {};
-}
-
-tl::unexpected<Error> parse_error(std::string_view name, const toml::source_position& where, std::string_view what) {
-  return fail(Errc::bad_config, "parse `" + std::string(name) + "` at line " + std::to_string(where.line) +
-                                    ", column " + std::to_string(where.column) + ": " + std::string(what));
-}
-
-// The same reading of toml++ on a copy of `text` in which each non-ASCII character is one `~`, so
-// that lines and columns stay. toml++ reads the copy safely; a copy that parses has its non-ASCII
-// characters only where a `~` may be, in strings and comments (`~` is part of no key and no value),
-// where toml++ reads the original safely as well. refuse_misplaced_non_ascii cannot promise that
-// alone: it does not follow toml++ through malformed text (regressions/config/toml-nonascii-in-*).
-Result<void> parse_ascii_copy(std::string_view text, std::string_view name) {
-  std::string copy;
-  std::vector<size_t> replaced; // offsets in `copy`
-  for (size_t i = 0; i < text.size();) {
-    const auto lead = static_cast<unsigned char>(text[i++]);
-    if (lead < 0x80) {
-      copy.push_back(static_cast<char>(lead));
-      continue;
-    }
-    replaced.push_back(copy.size());
-    copy.push_back('~');
-    for (int more = lead >= 0xF0 ? 3 : lead >= 0xE0 ? 2 : lead >= 0xC0 ? 1 : 0;
-         more > 0 && i < text.size() && (static_cast<unsigned char>(text[i]) & 0xC0) == 0x80; --more)
-      ++i;
-  }
-  if (replaced.empty()) return {};
-  try {
-    (void)toml::parse(copy, name);
-    return {};
-  } catch (const toml::parse_error& e) {
-    const auto& where = e.source().begin;
-    size_t at = 0;
-    for (size_t line = 1; line < where.line && at != std::string::npos; ++line) at = copy.find('\n', at) + 1;
-    at += where.column - 1;
-    const bool on_non_ascii = std::find(replaced.begin(), replaced.end(), at) != replaced.end();
-    return parse_error(name, where, on_non_ascii ? "non-ASCII character outside a string or comment" : e.description());
-  }
-}
-
 // The file's table: plain files through the subset reader, everything else (and every error)
 // through toml++.
 Result<toml::table> read_table(std::string_view toml_text, std::string_view name) {
   if (auto simple = detail::parse_toml_subset(toml_text)) return std::move(*simple);
-  if (auto r = refuse_misplaced_non_ascii(toml_text, name); !r) return fail(std::move(r.error()));
-  if (auto r = parse_ascii_copy(toml_text, name); !r) return fail(std::move(r.error()));
+  if (auto r = refuse_toml_hazards(toml_text, name); !r) return fail(std::move(r.error()));
   try {
     return toml::parse(toml_text, name);
   } catch (const toml::parse_error& e) {
-    return parse_error(name, e.source().begin, e.description());
+    const auto& where = e.source().begin;
+    return fail(Errc::bad_config, "parse `" + std::string(name) + "` at line " + std::to_string(where.line) +
+                                      ", column " + std::to_string(where.column) + ": " +
+                                      std::string(e.description()));
   }
 }
 

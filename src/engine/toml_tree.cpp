@@ -1,9 +1,12 @@
 // Parsing and navigating TOML trees (toml_doc.hpp).
 #include "toml_doc.hpp"
 
+#include "nvrunc/config/toml_guard.hpp"
+
 namespace nvrunc::engine::toml_doc {
 
 Result<toml::table> parse(std::string_view text, std::string_view name) {
+  if (auto r = config::refuse_toml_hazards(text, name); !r) return fail(std::move(r.error()));
   try {
     return toml::parse(text, std::string(name));
   } catch (const toml::parse_error& e) {

@@ -288,3 +288,21 @@ TEST_CASE("config: a file outside the subset gets toml++'s result, errors includ
   REQUIRE_FALSE(dup);
   CHECK(dup.error().what().find("parse `c.toml` at line 3") != std::string::npos);
 }
+
+TEST_CASE("config: a byte-order mark is skipped, as toml++ does", "[config]") {
+  auto plain = config::parse("\xef\xbb\xbf[nvidia-container-runtime]\nruntimes = [\"crun\"]\n", "c.toml");
+  REQUIRE(plain);
+  CHECK(plain->runtimes == std::vector<std::string>{"crun"});
+  auto with_text = config::parse("\xef\xbb\xbf\"k\" = 'x' # \xc2\xa9\n[nvidia-container-runtime]\nruntimes = [\"crun\"]\n", "c.toml");
+  REQUIRE(with_text);
+  CHECK(with_text->runtimes == std::vector<std::string>{"crun"});
+}
+
+// parse_ascii_copy reports toml++'s error on the copy, and says so when it falls on a non-ASCII
+// character (here in a comment, after a lone carriage return).
+TEST_CASE("config: an error on a non-ASCII character says how toml++ saw it", "[config]") {
+  auto c = config::parse("# x\r\xc2\xa7\n", "c.toml");
+  REQUIRE_FALSE(c);
+  CHECK(c.error().what().find("parse `c.toml` at line 1") != std::string::npos);
+  CHECK(c.error().what().find("non-ASCII character outside") == std::string::npos);
+}

@@ -112,3 +112,16 @@ TEST_CASE("toml_doc: rendering") {
   REQUIRE_FALSE(bad);
   CHECK(bad.error().message().rfind("parse `x.toml`: ", 0) == 0);
 }
+
+// containerd's and CRI-O's files go through the same guard as config.toml before toml++ sees them:
+// toml++ 3.3 reaches __builtin_unreachable() on these (see nvrunc/config/toml_guard.hpp).
+TEST_CASE("toml_doc: text that would take toml++ into undefined behaviour is refused") {
+  for (const char* text : {"version = 2\nx = \"\"\"\\\n\xc2\xa7\"\"\"\n", "version = 2 \xc2\xa9\n", "x = +)\"\"\"\"\xc2\xa7\"\n"}) {
+    INFO(text);
+    auto t = parse(text, "config.toml");
+    REQUIRE_FALSE(t);
+    CHECK(t.error().code() == nvrunc::Errc::bad_config);
+    CHECK(t.error().what().find("parse `config.toml` at line ") != std::string::npos);
+  }
+  CHECK(parsed("# \xc2\xa9 2024\nversion = 2 # \xd0\x93\n[plugins]\nname = \"\xc2\xa7\"\n").size() == 2);
+}

@@ -1,7 +1,6 @@
 // Parsing config.toml: a table of known keys, each with its type and where it goes in Config.
 #include "nvrunc/config/config.hpp"
 
-#include <algorithm>
 #include <functional>
 
 #include "nvrunc/common/strings.hpp"

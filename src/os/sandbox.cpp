@@ -209,7 +209,10 @@ Result<SandboxResult> supervise(pid_t pid, Pipe& out, Pipe& err, const SandboxSp
                  wait_for_exit(pid, result.wait_status, deadline) != Waited::timed_out;
   if (!in_time) {
     ::kill(pid, SIGKILL);
-    while (::waitpid(pid, &result.wait_status, 0) < 0 && errno == EINTR) {}
+    // Reaped as it dies; one stuck in uninterruptible sleep (a hung filesystem under the rootfs)
+    // dies only when it leaves the call, and is left to our parent then rather than holding the
+    // hook past its limit (as capture_program does).
+    (void)wait_for_exit(pid, result.wait_status, Clock::now() + std::chrono::seconds(1));
     result.timed_out = true;
   }
   if (setup_error.size() > sizeof(int)) {

@@ -181,6 +181,8 @@ TEST_CASE("sandbox: timeout, exit status and output", "[sandbox][component]") {
   auto r = spin.run();
   CHECK(r.timed_out);
   CHECK(r.describe().find("timed out") != std::string::npos);
+  CHECK(WIFSIGNALED(r.wait_status)); // killed, and reaped
+  CHECK(WTERMSIG(r.wait_status) == SIGKILL);
 
   ProbeRun fails({"fail"});
   r = fails.run();

@@ -164,10 +164,7 @@ Result<toml::table> read_table(std::string_view toml_text, std::string_view name
   try {
     return toml::parse(toml_text, name);
   } catch (const toml::parse_error& e) {
-    const auto& where = e.source().begin;
-    return fail(Errc::bad_config, "parse `" + std::string(name) + "` at line " + std::to_string(where.line) +
-                                      ", column " + std::to_string(where.column) + ": " +
-                                      std::string(e.description()));
+    return detail::parse_error(name, e.source().begin.line, e.source().begin.column, e.description());
   }
 }
 

@@ -10,11 +10,12 @@ namespace nvrunc::config {
 
 namespace {
 
-constexpr std::string_view bom = "\xef\xbb\xbf"; // toml++ skips a byte-order mark at the start
+using detail::parse_error;
 
-tl::unexpected<Error> parse_error(std::string_view name, size_t line, size_t column, std::string_view what) {
-  return fail(Errc::bad_config, "parse `" + std::string(name) + "` at line " + std::to_string(line) + ", column " +
-                                    std::to_string(column) + ": " + std::string(what));
+// Bytes of the byte-order mark `text` starts with (0 or 3): toml++ skips one at the start.
+size_t bom_size(std::string_view text) {
+  constexpr std::string_view bom = "\xef\xbb\xbf";
+  return text.substr(0, bom.size()) == bom ? bom.size() : 0;
 }
 
 // TOML allows non-ASCII only in comments and strings, so anything else is refused here before
@@ -24,11 +25,10 @@ tl::unexpected<Error> parse_error(std::string_view name, size_t line, size_t col
 // (regressions/config/toml-nonascii-in-bare-value). On valid text this scan sees strings as toml++
 // does; on malformed text it may not, and parse_ascii_copy keeps toml++ from the character there.
 Result<void> refuse_misplaced_non_ascii(std::string_view text, std::string_view name) {
-  const size_t start = text.substr(0, bom.size()) == bom ? bom.size() : 0;
+  const size_t start = bom_size(text);
   size_t line = 1, column = 1;
   const auto refuse = [&](std::string_view why = "outside a string or comment") {
-    return fail(Errc::bad_config, "parse `" + std::string(name) + "` at line " + std::to_string(line) + ", column " +
-                                      std::to_string(column) + ": non-ASCII character " + std::string(why));
+    return parse_error(name, line, column, "non-ASCII character " + std::string(why));
   };
   const auto non_ascii = [](char c) { return static_cast<unsigned char>(c) >= 0x80; };
   const auto at = [&](size_t i, std::string_view s) { return text.substr(i, s.size()) == s; };
@@ -105,7 +105,7 @@ size_t offset_of(std::string_view text, size_t line, size_t column) {
 // characters only where a `~` may be, in strings and comments (`~` is part of no key and no value),
 // where toml++ reads the original safely as well (regressions/config/toml-nonascii-in-*).
 Result<void> parse_ascii_copy(std::string_view text, std::string_view name) {
-  const size_t start = text.substr(0, bom.size()) == bom ? bom.size() : 0;
+  const size_t start = bom_size(text);
   std::string copy(text.substr(0, start));
   std::vector<size_t> replaced; // offsets in `copy`
   size_t i = start;

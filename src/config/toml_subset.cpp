@@ -17,7 +17,7 @@ public:
     toml::table* current = &root;
     while (m_p < m_end) {
       skip_blanks();
-      if (m_p < m_end && *m_p == '[') {
+      if (at('[')) {
         if (!header(root, current)) return false;
       } else if (m_p < m_end && bare_key_char(*m_p)) {
         if (!key_value(*current)) return false;

@@ -5,7 +5,7 @@
 #   packaging/install-deps.sh --test   also every tool the integration tests drive
 set -euo pipefail
 
-build_pkgs=(cmake g++ make pkg-config libc-bin binutils
+build_pkgs=(cmake g++ make pkg-config libc-bin binutils lld
   nlohmann-json3-dev libcap-dev libseccomp-dev libcli11-dev libfmt-dev
   catch2 libtomlplusplus-dev libexpected-dev libyaml-cpp-dev)
 demo_pkgs=(runc busybox-static jq)

@@ -5,6 +5,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -56,20 +57,30 @@ Result<std::string> read_file(const std::string& path, size_t limit) {
   return read_open_file(fd.fd, path, limit);
 }
 
+// Reads straight into the string: no bounce buffer, so each byte lands on one page only (every
+// fresh page is a page fault, microseconds on a VM). A regular file is sized from fstat: one read
+// fills it and the next sees the end. Files that do not know their size (procfs, pipes) grow the
+// string 4 KiB at first, then by doubling.
 Result<std::string> read_open_file(int fd, const std::string& path, size_t limit) {
+  struct stat st{};
+  size_t step = 4096;
+  if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0)
+    step = std::min(static_cast<size_t>(st.st_size), limit) + 1;
   std::string out;
-  char buf[65536];
+  size_t used = 0;
   while (true) {
-    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (used == out.size()) out.resize(used + std::max(step, used));
+    ssize_t n = ::read(fd, out.data() + used, out.size() - used);
     if (n < 0) {
       if (errno == EINTR) continue;
       return fail_errno("read `" + path + "`");
     }
     if (n == 0) break;
-    out.append(buf, static_cast<size_t>(n));
-    if (out.size() > limit)
+    used += static_cast<size_t>(n);
+    if (used > limit)
       return fail(Errc::invalid_argument, "read `" + path + "`: larger than " + std::to_string(limit) + " bytes");
   }
+  out.resize(used);
   return out;
 }
 

@@ -1,0 +1,77 @@
+// os::read_file / read_open_file: whole files of every size, the size limit, and files that do not
+// know their size (procfs, pipes), read straight into the string.
+#include <catch2/catch.hpp>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <thread>
+
+#include "nvrunc/os/file.hpp"
+#include "test_util.hpp"
+
+using namespace nvrunc;
+
+namespace {
+
+std::string pattern(size_t size) {
+  std::string s(size, '\0');
+  for (size_t i = 0; i < size; ++i) s[i] = static_cast<char>('a' + (i * 7 + i / 13) % 26);
+  return s;
+}
+
+} // namespace
+
+TEST_CASE("os::read_file: a regular file of any size, byte for byte", "[os]") {
+  test::TempDir dir;
+  for (size_t size : {0u, 1u, 4095u, 4096u, 4097u, 70000u, 300000u}) {
+    const auto path = dir.path() / ("f" + std::to_string(size));
+    test::write_file(path, pattern(size));
+    auto text = os::read_file(path.string());
+    REQUIRE(text);
+    CHECK(text->size() == size);
+    CHECK(*text == pattern(size));
+  }
+}
+
+TEST_CASE("os::read_file: the limit is the largest size read", "[os]") {
+  test::TempDir dir;
+  const auto path = (dir.path() / "f").string();
+  test::write_file(path, pattern(100));
+  CHECK(os::read_file(path, 100).value() == pattern(100));
+  auto over = os::read_file(path, 99);
+  REQUIRE_FALSE(over);
+  CHECK(over.error().code() == Errc::invalid_argument);
+  CHECK(over.error().what().find("larger than 99 bytes") != std::string::npos);
+  auto missing = os::read_file((dir.path() / "none").string());
+  REQUIRE_FALSE(missing);
+  CHECK(missing.error().code() == Errc::not_found);
+}
+
+TEST_CASE("os::read_open_file: a pipe of unknown size is read to its end", "[os]") {
+  int fds[2];
+  REQUIRE(::pipe(fds) == 0);
+  const std::string data = pattern(200000); // more than a pipe holds: the writer waits for the reader
+  std::thread writer([&] {
+    size_t done = 0;
+    while (done < data.size()) {
+      ssize_t n = ::write(fds[1], data.data() + done, data.size() - done);
+      if (n <= 0) break;
+      done += static_cast<size_t>(n);
+    }
+    ::close(fds[1]);
+  });
+  auto text = os::read_open_file(fds[0], "pipe", 1u << 20);
+  writer.join();
+  ::close(fds[0]);
+  REQUIRE(text);
+  CHECK(*text == data);
+}
+
+TEST_CASE("os::read_file: a procfs file (size 0 in stat) is read whole", "[os]") {
+  auto maps = os::read_file("/proc/self/smaps");
+  REQUIRE(maps);
+  CHECK(maps->size() > 4096); // more than the first step
+  CHECK(maps->back() == '\n');
+  CHECK(maps->find("[stack]") != std::string::npos);
+}

@@ -35,21 +35,25 @@ Json object_with_room(size_t size) {
   return o;
 }
 
-// The member `key` of `obj` as a container of the given kind, created (at the end) if absent.
-Result<Json*> ensure(Json& obj, const char* key, Json::value_t kind, const std::string& where) {
+// The member `key` of `obj` as a container of the given kind, created (at the end) if absent, which
+// sets `changed`.
+Result<Json*> ensure(Json& obj, const char* key, Json::value_t kind, const std::string& where, bool& changed) {
   auto it = obj.find(key);
-  if (it == obj.end())
+  if (it == obj.end()) {
+    changed = true;
     return &add_member(obj, key, kind == Json::value_t::array ? Json::array() : Json::object());
+  }
   if (it->type() != kind)
     return fail(Errc::bad_spec, "edit `" + where + "`: expected " + (kind == Json::value_t::array ? "an array" : "an object"));
   return &*it;
 }
 
 // An array of objects keyed by one string member: replaces the first element whose `key` equals a
-// value, or appends. The index is built once, so applying n edits to m entries is O(n + m).
+// value (unless it is already equal), or appends; either sets `changed`. The index is built once,
+// so applying n edits to m entries is O(n + m).
 class KeyedArray {
 public:
-  KeyedArray(Json& array, const char* key) : m_array(array) {
+  KeyedArray(Json& array, const char* key, bool& changed) : m_array(array), m_changed(changed) {
     for (size_t i = 0; i < array.size(); ++i) {
       const auto& e = array[i];
       if (!e.is_object()) continue;
@@ -60,28 +64,34 @@ public:
   void upsert(const std::string& value, Json element) {
     auto [it, added] = m_index.emplace(value, m_array.size());
     if (added) m_array.push_back(std::move(element));
-    else m_array[it->second] = std::move(element);
+    else if (m_array[it->second] != element) m_array[it->second] = std::move(element);
+    else return;
+    m_changed = true;
   }
 
 private:
   Json& m_array;
+  bool& m_changed;
   std::unordered_map<std::string, size_t> m_index;
 };
 
-Result<void> apply_env(Json& spec, const std::vector<std::string>& env) {
+Result<void> apply_env(Json& spec, const std::vector<std::string>& env, bool& changed) {
   if (env.empty()) return {};
-  NVRUNC_TRY(process, ensure(spec, "process", Json::value_t::object, "process"));
-  NVRUNC_TRY(list, ensure(*process, "env", Json::value_t::array, "process.env"));
+  NVRUNC_TRY(process, ensure(spec, "process", Json::value_t::object, "process", changed));
+  NVRUNC_TRY(list, ensure(*process, "env", Json::value_t::array, "process.env", changed));
   for (const auto& kv : env) {
     // An entry is the same variable when it is `KEY` or starts with `KEY=` (an edit may lack `=`).
     const std::string key = kv.substr(0, kv.find('='));
     const auto same_variable = [&](const std::string& e) {
       return e.starts_with(key) && (e.size() == key.size() || e[key.size()] == '=');
     };
-    bool replaced = false;
-    for (auto& e : *list)
-      if (e.is_string() && same_variable(e.get_ref<const std::string&>())) e = kv, replaced = true;
-    if (!replaced) list->push_back(kv);
+    bool found = false;
+    for (auto& e : *list) {
+      if (!e.is_string() || !same_variable(e.get_ref<const std::string&>())) continue;
+      found = true;
+      if (e.get_ref<const std::string&>() != kv) e = kv, changed = true;
+    }
+    if (!found) list->push_back(kv), changed = true;
   }
   return {};
 }
@@ -155,8 +165,11 @@ public:
       if (auto key = rule_key(rules[i])) r.m_effective.insert(std::move(*key));
     return r;
   }
-  void add(const DeviceNode& d) {
-    if (m_effective.insert(rule_key(d)).second) m_rules.push_back(allow_rule(d));
+  // Whether it appended a rule.
+  bool add(const DeviceNode& d) {
+    if (!m_effective.insert(rule_key(d)).second) return false;
+    m_rules.push_back(allow_rule(d));
+    return true;
   }
 
 private:
@@ -165,27 +178,28 @@ private:
   std::set<RuleKey> m_effective;
 };
 
-Result<void> apply_devices(Json& spec, const std::vector<DeviceNode>& nodes) {
+Result<void> apply_devices(Json& spec, const std::vector<DeviceNode>& nodes, bool& changed) {
   if (nodes.empty()) return {};
-  NVRUNC_TRY(linux_, ensure(spec, "linux", Json::value_t::object, "linux"));
+  NVRUNC_TRY(linux_, ensure(spec, "linux", Json::value_t::object, "linux", changed));
   // Inserting a key into an ordered object may move its other members: take each pointer only
   // after the last insertion into its parent.
-  if (auto r = ensure(*linux_, "devices", Json::value_t::array, "linux.devices"); !r) return fail(std::move(r.error()));
-  NVRUNC_TRY(resources, ensure(*linux_, "resources", Json::value_t::object, "linux.resources"));
-  NVRUNC_TRY(rules, ensure(*resources, "devices", Json::value_t::array, "linux.resources.devices"));
-  KeyedArray devices((*linux_)["devices"], "path");
+  if (auto r = ensure(*linux_, "devices", Json::value_t::array, "linux.devices", changed); !r)
+    return fail(std::move(r.error()));
+  NVRUNC_TRY(resources, ensure(*linux_, "resources", Json::value_t::object, "linux.resources", changed));
+  NVRUNC_TRY(rules, ensure(*resources, "devices", Json::value_t::array, "linux.resources.devices", changed));
+  KeyedArray devices((*linux_)["devices"], "path", changed);
   NVRUNC_TRY(allow, AllowRules::read(*rules));
   for (const auto& d : nodes) {
     devices.upsert(d.path, device_entry(d));
-    if (d.permissions != "none") allow.add(d);
+    if (d.permissions != "none" && allow.add(d)) changed = true;
   }
   return {};
 }
 
-Result<void> apply_mounts(Json& spec, const std::vector<Mount>& mounts) {
+Result<void> apply_mounts(Json& spec, const std::vector<Mount>& mounts, bool& changed) {
   if (mounts.empty()) return {};
-  NVRUNC_TRY(list, ensure(spec, "mounts", Json::value_t::array, "mounts"));
-  KeyedArray keyed(*list, "destination");
+  NVRUNC_TRY(list, ensure(spec, "mounts", Json::value_t::array, "mounts", changed));
+  KeyedArray keyed(*list, "destination", changed);
   for (const auto& m : mounts) {
     Json e = object_with_room(4);
     auto& members = e.get_ref<Json::object_t&>();
@@ -198,41 +212,43 @@ Result<void> apply_mounts(Json& spec, const std::vector<Mount>& mounts) {
   return {};
 }
 
-Result<void> apply_hooks(Json& spec, const std::vector<Hook>& hooks) {
+Result<void> apply_hooks(Json& spec, const std::vector<Hook>& hooks, bool& changed) {
   if (hooks.empty()) return {};
-  NVRUNC_TRY(all, ensure(spec, "hooks", Json::value_t::object, "hooks"));
+  NVRUNC_TRY(all, ensure(spec, "hooks", Json::value_t::object, "hooks", changed));
   for (const auto& h : hooks) {
-    NVRUNC_TRY(stage, ensure(*all, h.hook_name.c_str(), Json::value_t::array, "hooks." + h.hook_name));
+    NVRUNC_TRY(stage, ensure(*all, h.hook_name.c_str(), Json::value_t::array, "hooks." + h.hook_name, changed));
     Json e = object_with_room(4);
     auto& members = e.get_ref<Json::object_t&>();
     members.emplace_back("path", h.path);
     members.emplace_back("args", h.args);
     members.emplace_back("env", h.env);
     if (h.timeout) members.emplace_back("timeout", *h.timeout);
-    KeyedArray(*stage, "path").upsert(h.path, std::move(e));
+    KeyedArray(*stage, "path", changed).upsert(h.path, std::move(e));
   }
   return {};
 }
 
-Result<void> apply_gids(Json& spec, const std::vector<std::uint32_t>& gids) {
+Result<void> apply_gids(Json& spec, const std::vector<std::uint32_t>& gids, bool& changed) {
   if (std::all_of(gids.begin(), gids.end(), [](std::uint32_t g) { return g == 0; })) return {};
-  NVRUNC_TRY(process, ensure(spec, "process", Json::value_t::object, "process"));
-  NVRUNC_TRY(user, ensure(*process, "user", Json::value_t::object, "process.user"));
-  NVRUNC_TRY(list, ensure(*user, "additionalGids", Json::value_t::array, "process.user.additionalGids"));
+  NVRUNC_TRY(process, ensure(spec, "process", Json::value_t::object, "process", changed));
+  NVRUNC_TRY(user, ensure(*process, "user", Json::value_t::object, "process.user", changed));
+  NVRUNC_TRY(list, ensure(*user, "additionalGids", Json::value_t::array, "process.user.additionalGids", changed));
   for (auto gid : gids)
-    if (gid != 0 && std::find(list->begin(), list->end(), Json(gid)) == list->end()) list->push_back(gid);
+    if (gid != 0 && std::find(list->begin(), list->end(), Json(gid)) == list->end()) list->push_back(gid), changed = true;
   return {};
 }
 
 } // namespace
 
-Result<void> apply(spec::Json& spec, const ContainerEdits& edits) {
+Result<bool> apply(spec::Json& spec, const ContainerEdits& edits) {
   if (!spec.is_object()) return fail(Errc::bad_spec, "edit spec: the top level is not an object");
-  if (auto r = apply_env(spec, edits.env); !r) return r;
-  if (auto r = apply_devices(spec, edits.device_nodes); !r) return r;
-  if (auto r = apply_mounts(spec, edits.mounts); !r) return r;
-  if (auto r = apply_hooks(spec, edits.hooks); !r) return r;
-  return apply_gids(spec, edits.additional_gids);
+  bool changed = false;
+  if (auto r = apply_env(spec, edits.env, changed); !r) return fail(std::move(r.error()));
+  if (auto r = apply_devices(spec, edits.device_nodes, changed); !r) return fail(std::move(r.error()));
+  if (auto r = apply_mounts(spec, edits.mounts, changed); !r) return fail(std::move(r.error()));
+  if (auto r = apply_hooks(spec, edits.hooks, changed); !r) return fail(std::move(r.error()));
+  if (auto r = apply_gids(spec, edits.additional_gids, changed); !r) return fail(std::move(r.error()));
+  return changed;
 }
 
 } // namespace nvrunc::edits

@@ -102,11 +102,8 @@ void one_round(const std::string& bundle) {
   po.hook_path = runtime::hook_path(config);
   po.ldconfig_path = config.ldconfig.substr(1);
   auto plan = must(timed("plan::make_plan", [&] { return plan::make_plan(req, inv, target, po, nullptr); }), "plan");
-  auto updated = timed("copy spec tree", [&] { return doc.json; });
-  must(timed("edits::apply", [&] { return edits::apply(updated, plan.edits); }), "apply");
-  (void)timed("compare trees", [&] { return updated != doc.json; });
-  auto text = timed("spec::serialize", [&] { return spec::serialize(updated, doc.layout); });
-  doc.json = std::move(updated);
+  (void)must(timed("edits::apply (in place)", [&] { return edits::apply(doc.json, plan.edits); }), "apply");
+  auto text = timed("spec::serialize", [&] { return spec::serialize(doc.json, doc.layout); });
   must(timed("spec::save (atomic write)", [&] { return spec::save(doc); }), "save");
   samples["TOTAL (in process)"].push_back(std::chrono::duration<double, std::micro>(Clock::now() - total).count());
   if (!cold_faults.count("TOTAL (in process)")) cold_faults["TOTAL (in process)"] = minor_faults() - total_faults;

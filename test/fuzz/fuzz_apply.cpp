@@ -193,6 +193,22 @@ void check_present(const Json& after, const edits::ContainerEdits& e) {
 // - number-overflow (spec/): spec::parse lets json::out_of_range escape;
 // - env-edit-without-value: an env edit "NAME" (no '=') is appended again on every apply;
 // - allow-not-boolean: a device rule whose "allow" is not a boolean makes apply throw.
+// Edits that set one thing twice (two env edits of one variable, two mounts on one destination, two
+// devices at one path, two hooks with one path in a stage, as two CDI devices may): the later one
+// wins, so applying them again passes through the earlier value and reports a change it undoes.
+bool self_conflicting(const edits::ContainerEdits& e) {
+  std::set<std::string> env, mounts, devices, hooks;
+  for (const auto& kv : e.env)
+    if (!env.insert(kv.substr(0, kv.find('='))).second) return true;
+  for (const auto& m : e.mounts)
+    if (!mounts.insert(m.container_path).second) return true;
+  for (const auto& d : e.device_nodes)
+    if (!devices.insert(d.path).second) return true;
+  for (const auto& h : e.hooks)
+    if (!hooks.insert(h.hook_name + '\n' + h.path).second) return true;
+  return false;
+}
+
 bool known_bug(std::string_view text, const edits::ContainerEdits& e) {
   if (!fuzz::known_bug_list()) return false;
   if (fuzz::skip_known("env-edit-without-value"))
@@ -236,9 +252,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     fuzz::expect(r.error().code() == Errc::bad_spec, "apply fails only with bad_spec");
     return 0;
   }
+  fuzz::expect(*r || once == before, "apply reports every change");
+  fuzz::expect(*r == (once != before) || self_conflicting(edits), "apply reports a change only when the spec changed");
   Json twice = once;
   auto r2 = edits::apply(twice, edits);
   fuzz::expect(r2.has_value(), "a spec apply accepted once is accepted again");
+  fuzz::expect(!*r2 || self_conflicting(edits), "a second apply reports no change");
   if (twice != once) {
     std::fprintf(stderr, "once:  %s\ntwice: %s\n", once.dump().c_str(), twice.dump().c_str());
     fuzz::expect(false, "apply twice == apply once");

@@ -57,9 +57,13 @@ TEST_CASE("apply: golden minimal spec creates what is missing", "[apply]") {
 TEST_CASE("apply: idempotent", "[apply]") {
   for (const char* name : {"containerd.input.json", "minimal.input.json"}) {
     auto once = load_fixture(name);
-    REQUIRE(edits::apply(once, sample_edits()));
+    auto first = edits::apply(once, sample_edits());
+    REQUIRE(first);
+    CHECK(*first); // the fixtures lack the edits
     auto twice = once;
-    REQUIRE(edits::apply(twice, sample_edits()));
+    auto second = edits::apply(twice, sample_edits());
+    REQUIRE(second);
+    CHECK_FALSE(*second); // nothing left to change
     CHECK(twice == once);
     CHECK(twice.dump() == once.dump()); // same order too
   }
@@ -105,6 +109,61 @@ TEST_CASE("apply: existing entries are replaced in place", "[apply]") {
   CHECK(spec["hooks"]["createContainer"].size() == 2);
   CHECK(spec["hooks"]["createContainer"][0]["args"][0] == "nvrunc-hook");
   CHECK(spec["hooks"]["createContainer"][1]["path"] == "/other");
+}
+
+TEST_CASE("apply: reports whether the spec changed, and leaves equal entries as they are", "[apply]") {
+  // Everything already there, as config.json is read back: its numbers parse as unsigned integers,
+  // the edits' are signed; equal all the same, so nothing is replaced.
+  auto first = load_fixture("minimal.input.json");
+  REQUIRE(edits::apply(first, sample_edits()));
+  auto spec = *spec::parse(first.dump(), "t");
+  const auto edited = spec;
+  CHECK_FALSE(edits::apply(spec, sample_edits()).value());
+  CHECK(spec.dump() == edited.dump());
+  CHECK(spec::detail::identical(spec, edited));
+  CHECK_FALSE(edits::apply(spec, edits::ContainerEdits{}).value());
+
+  // One member of one entry differs: that entry is replaced, and the spec changed.
+  auto changed = edited;
+  changed["mounts"][0]["source"] = "/elsewhere";
+  CHECK(edits::apply(changed, sample_edits()).value());
+  CHECK(changed == edited);
+
+  // Each kind of edit alone: a first application changes, a second does not.
+  edits::ContainerEdits env, gids, devices, hooks;
+  env.env = {"NVRUNC_TEST=1"};
+  gids.additional_gids = {0, 44};
+  devices.device_nodes = sample_edits().device_nodes;
+  hooks.hooks = sample_edits().hooks;
+  for (const auto* e : {&env, &gids, &devices, &hooks}) {
+    auto s = *spec::parse(R"({"process":{"env":["NVRUNC_TEST=0"],"user":{"uid":0}}})", "t");
+    CHECK(edits::apply(s, *e).value());
+    const auto once = s;
+    CHECK_FALSE(edits::apply(s, *e).value());
+    CHECK(s == once);
+  }
+  // Only gid 0 (never added) and an env entry already set: nothing changes.
+  auto s = *spec::parse(R"({"process":{"env":["NVRUNC_TEST=1"]}})", "t");
+  edits::ContainerEdits noop;
+  noop.env = {"NVRUNC_TEST=1"};
+  noop.additional_gids = {0};
+  CHECK_FALSE(edits::apply(s, noop).value());
+  CHECK(s.dump() == R"({"process":{"env":["NVRUNC_TEST=1"]}})");
+}
+
+// Found by fuzz_apply (test/fuzz/regressions/apply/env-set-twice-reports-change): edits that set one
+// variable twice (two CDI devices may) end with the later value, but a second application passes
+// through the earlier one. Such edits may report a change that leaves the spec as it was (config.json
+// is then rewritten with the same tree); they never hide one.
+TEST_CASE("apply: edits that set one thing twice end with the later value", "[apply][regression]") {
+  auto spec = *spec::parse(R"({"process":{"env":[]}})", "t");
+  edits::ContainerEdits e;
+  e.env = {"A=1", "A=2"};
+  CHECK(edits::apply(spec, e).value());
+  const auto once = spec;
+  CHECK(once["process"]["env"] == spec::Json::array({"A=2"}));
+  (void)edits::apply(spec, e).value();
+  CHECK(spec == once);
 }
 
 TEST_CASE("apply: a member of the wrong type is an error", "[apply]") {

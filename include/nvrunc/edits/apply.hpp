@@ -10,7 +10,10 @@
 //   mounts         mounts: an entry with the same destination replaced in place, else appended
 //   hooks          hooks.<stage>: an entry with the same path replaced in place, else appended
 //   additional_gids  process.user.additionalGids: each gid appended unless present (0 skipped)
-// Fails with Errc::bad_spec when a member we must edit has the wrong JSON type.
+// Returns whether the spec changed: an entry equal to the edit's is left as it is, so applying edits
+// the spec already has returns false and leaves it untouched (then config.json need not be written).
+// Fails with Errc::bad_spec when a member we must edit has the wrong JSON type (the spec may then be
+// half-edited: apply to a copy, or drop it).
 #pragma once
 
 #include "nvrunc/common/error.hpp"
@@ -19,6 +22,6 @@
 
 namespace nvrunc::edits {
 
-Result<void> apply(spec::Json& spec, const ContainerEdits& edits);
+Result<bool> apply(spec::Json& spec, const ContainerEdits& edits);
 
 } // namespace nvrunc::edits

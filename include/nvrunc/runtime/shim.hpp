@@ -22,7 +22,8 @@
 namespace nvrunc::runtime {
 
 // Everything `create` decides for a bundle, computed without writing anything (shared with
-// `nvrunc-ctl explain`).
+// `nvrunc-ctl explain`). document.json is the spec after the edits: no copy of the engine's spec is
+// kept (document.original has its bytes).
 struct BundlePlan {
   spec::Document document;
   request::Request request;
@@ -30,11 +31,11 @@ struct BundlePlan {
   std::optional<discover::NvmlFacts> nvml;      // present only when the request needed NVML
   plan::Target target;
   plan::Plan plan;
-  spec::Json updated; // the spec after the edits
   std::vector<std::string> cdi_spec_files; // a CDI request: the spec files its devices came from
   std::string snapshot; // how the inventory snapshot was used ("hit /run/nvrunc/inventory-….bin", ...)
+  bool changed = false; // whether the edits changed document.json (edited in place)
 
-  bool changes_spec() const { return updated != document.json; }
+  bool changes_spec() const { return changed; }
 };
 
 Result<BundlePlan> plan_bundle(const std::string& bundle, const config::Config& config);

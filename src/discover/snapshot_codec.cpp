@@ -1,6 +1,7 @@
 // The snapshot's bytes: a magic line, then every field in declaration order. Integers are 8 bytes
 // little-endian, strings and lists a 4-byte count then their items, optionals a flag byte. The
 // field lists below are the single description of the format; `format_version` changes with them.
+#include <algorithm>
 #include <cstring>
 #include <type_traits>
 
@@ -124,6 +125,9 @@ private:
   template <class T> void get(std::vector<T>& list) {
     const size_t n = count();
     list.clear();
+    // Sized once (growing moves every element, and leaves the old buffers as heap the process
+    // touched for nothing), up to 4096 items: a damaged count must not reserve gigabytes.
+    list.reserve(std::min<size_t>(n, 4096));
     for (size_t i = 0; i < n && ok; ++i) get(list.emplace_back());
   }
   template <class T> void get(std::optional<T>& o) {

@@ -3,7 +3,11 @@
 #include <catch2/catch.hpp>
 
 #include <fcntl.h>
+#include <seccomp.h>
+#include <sys/wait.h>
 #include <unistd.h>
+
+#include <sys/stat.h>
 
 #include <thread>
 
@@ -74,4 +78,45 @@ TEST_CASE("os::read_file: a procfs file (size 0 in stat) is read whole", "[os]")
   CHECK(maps->size() > 4096); // more than the first step
   CHECK(maps->back() == '\n');
   CHECK(maps->find("[stack]") != std::string::npos);
+}
+
+TEST_CASE("os::write_file_atomic: replaces the file whole and leaves no temporary file", "[os]") {
+  test::TempDir dir;
+  const auto path = (dir.path() / "config.json").string();
+  test::write_file(path, "old");
+  os::WriteOptions o;
+  o.mode = 0640;
+  REQUIRE(os::write_file_atomic(path, pattern(70000), o));
+  CHECK(test::read_file(path) == pattern(70000));
+  CHECK(test::list_dir(dir.path()) == std::vector<std::string>{"config.json"});
+  struct stat st{};
+  REQUIRE(::stat(path.c_str(), &st) == 0);
+  CHECK((st.st_mode & 07777) == 0640);
+}
+
+// The unnamed file is linked by its descriptor (AT_EMPTY_PATH); where the kernel refuses that
+// (before Linux 6.10 without CAP_DAC_READ_SEARCH it answers ENOENT), through /proc/self/fd. A
+// seccomp filter makes the kernel refuse it here: the file is still replaced whole, nothing left over
+// (strace shows the /proc link; a broken fallback would end in a named temporary file instead).
+TEST_CASE("os::write_file_atomic: still works where the descriptor cannot be linked", "[os]") {
+  test::TempDir dir;
+  const auto path = (dir.path() / "config.json").string();
+  test::write_file(path, "old");
+  const pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+    if (!ctx || seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOENT), SCMP_SYS(linkat), 1,
+                                 SCMP_A4(SCMP_CMP_MASKED_EQ, AT_EMPTY_PATH, AT_EMPTY_PATH)) != 0 ||
+        seccomp_load(ctx) != 0)
+      ::_exit(2);
+    if (::linkat(0, "", AT_FDCWD, "/nonexistent/x", AT_EMPTY_PATH) == 0 || errno != ENOENT) ::_exit(3);
+    ::_exit(os::write_file_atomic(path, "new", {}) ? 0 : 1);
+  }
+  int status = 0;
+  REQUIRE(::waitpid(pid, &status, 0) == pid);
+  REQUIRE(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
+  CHECK(test::read_file(path) == "new");
+  CHECK(test::list_dir(dir.path()) == std::vector<std::string>{"config.json"});
 }

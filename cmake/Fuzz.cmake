@@ -8,7 +8,7 @@
 # in a module is reported where it happens; the fuzz targets link libFuzzer's main. Only clang has
 # libFuzzer (Debian: clang and libclang-rt-dev).
 
-option(NVRUNC_FUZZ "Build the libFuzzer targets in test/fuzz (clang only; implies sanitizers)" OFF)
+# NVRUNC_FUZZ is an option of the top-level CMakeLists.txt (NvruncTargets.cmake reads it first).
 
 if(NVRUNC_FUZZ)
   if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <vector>
@@ -66,10 +67,11 @@ Result<std::string> read_open_file(int fd, const std::string& path, size_t limit
   size_t step = 4096;
   if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0)
     step = std::min(static_cast<size_t>(st.st_size), limit) + 1;
+  const size_t cap = limit == SIZE_MAX ? limit : limit + 1; // one byte more than allowed shows "too large"
   std::string out;
   size_t used = 0;
   while (true) {
-    if (used == out.size()) out.resize(used + std::max(step, used));
+    if (used == out.size()) out.resize(std::min(used + std::max(step, used), cap));
     ssize_t n = ::read(fd, out.data() + used, out.size() - used);
     if (n < 0) {
       if (errno == EINTR) continue;

@@ -96,8 +96,8 @@ TEST_CASE("os::write_file_atomic: replaces the file whole and leaves no temporar
 
 // The unnamed file is linked by its descriptor (AT_EMPTY_PATH); where the kernel refuses that
 // (before Linux 6.10 without CAP_DAC_READ_SEARCH it answers ENOENT), through /proc/self/fd. A
-// seccomp filter makes the kernel refuse it here: the file is still replaced whole, nothing left over
-// (strace shows the /proc link; a broken fallback would end in a named temporary file instead).
+// seccomp filter makes the kernel refuse it here, and the named-file last resort too, so the write
+// succeeds only through the /proc link.
 TEST_CASE("os::write_file_atomic: still works where the descriptor cannot be linked", "[os]") {
   test::TempDir dir;
   const auto path = (dir.path() / "config.json").string();
@@ -105,11 +105,17 @@ TEST_CASE("os::write_file_atomic: still works where the descriptor cannot be lin
   const pid_t pid = ::fork();
   REQUIRE(pid >= 0);
   if (pid == 0) {
+    // The descriptor link refused, and so is the last resort (a named temporary file, created with
+    // O_EXCL): only the /proc/self/fd link is left to succeed.
     scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
-    if (!ctx || seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOENT), SCMP_SYS(linkat), 1,
-                                 SCMP_A4(SCMP_CMP_MASKED_EQ, AT_EMPTY_PATH, AT_EMPTY_PATH)) != 0 ||
+    if (!ctx ||
+        seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOENT), SCMP_SYS(linkat), 1,
+                         SCMP_A4(SCMP_CMP_MASKED_EQ, AT_EMPTY_PATH, AT_EMPTY_PATH)) != 0 ||
+        seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(openat), 1, SCMP_A2(SCMP_CMP_MASKED_EQ, O_EXCL, O_EXCL)) != 0 ||
+        seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(open), 1, SCMP_A1(SCMP_CMP_MASKED_EQ, O_EXCL, O_EXCL)) != 0 ||
         seccomp_load(ctx) != 0)
       ::_exit(2);
+    if (::open("/tmp/nvrunc-excl-probe", O_CREAT | O_EXCL | O_WRONLY, 0600) >= 0 || errno != EACCES) ::_exit(4);
     if (::linkat(0, "", AT_FDCWD, "/nonexistent/x", AT_EMPTY_PATH) == 0 || errno != ENOENT) ::_exit(3);
     ::_exit(os::write_file_atomic(path, "new", {}) ? 0 : 1);
   }

@@ -10,8 +10,11 @@
 //   mounts         mounts: an entry with the same destination replaced in place, else appended
 //   hooks          hooks.<stage>: an entry with the same path replaced in place, else appended
 //   additional_gids  process.user.additionalGids: each gid appended unless present (0 skipped)
-// Returns whether the spec changed: an entry equal to the edit's is left as it is, so applying edits
-// the spec already has returns false and leaves it untouched (then config.json need not be written).
+// Returns whether the spec changed: an entry equal to the edit's (numbers compared by value) is left
+// as it is, so applying edits the spec already has returns false and leaves it untouched (then
+// config.json need not be written); false always means untouched. Edits that set one thing twice
+// (one env variable, mount destination, device path or hook path) may return true although the
+// end result equals the start: the earlier value is passed through on the way.
 // Fails with Errc::bad_spec when a member we must edit has the wrong JSON type (the spec may then be
 // half-edited: apply to a copy, or drop it).
 #pragma once

@@ -15,6 +15,7 @@
 # finds are skipped (the packaging.hot_functions test says when too many are).
 # Needs valgrind. Regenerate after large changes to the create path or a compiler upgrade.
 set -euo pipefail
+export LC_ALL=C # the same order everywhere
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
@@ -34,7 +35,7 @@ for f in cases-create.tsv hook-cases.tsv; do
 done
 
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+trap '[[ -n ${KEEP_TMP:-} ]] || rm -rf "$tmp"' EXIT
 # One case line of the bench timer's format (timer.c): NAME RESTORE STDIN ENV ARGV... (TAB-separated).
 replay() {
   local name=$1 restore=$2 input=$3 env=$4; shift 4
@@ -47,11 +48,16 @@ replay() {
   env "${vars[@]}" "$@" <"$input" >/dev/null 2>&1 || true
   [[ $restore == - ]] || cp "${restore%%>*}" "${restore#*>}"
   env "${vars[@]}" valgrind --tool=callgrind --demangle=no --dump-before=execve \
-    --callgrind-out-file="$tmp/$name.out" "$@" <"$input" >/dev/null 2>"$tmp/$name.log" || true
-  # Every dump (before the execve, or at exit) of this case, as one list of the names it entered.
-  cat "$tmp/$name".out* 2>/dev/null | sed -n "s/^c\?fn=([0-9]*) //p" | sed "s/'[0-9]*\$//" |
-    grep -v -e '^(below main)' -e '^0x' | sort -u >"$tmp/$name.names"
-  [[ -s $tmp/$name.names ]] || { echo "hot-functions: case $name recorded nothing:" >&2; cat "$tmp/$name.log" >&2; exit 1; }
+    --callgrind-out-file="$tmp/$name.%p.out" "$@" <"$input" >/dev/null 2>"$tmp/$name.log" || true
+  # Every dump (before an execve, or at exit; the hook's forked ldconfig child has its own pid) of
+  # this case, as one list of the names it entered.
+  { cat "$tmp/$name".*.out* 2>/dev/null | sed -n "s/^c\?fn=([0-9]*) //p" | sed "s/'[0-9]*\$//" |
+    grep -v -e '^(below main)' -e '^0x' | sort -u >"$tmp/$name.names"; } || true
+  if [[ ! -s $tmp/$name.names ]]; then
+    echo "hot-functions: case $name recorded nothing; valgrind said:" >&2
+    cat "$tmp/$name.log" >&2
+    exit 1
+  fi
   echo "  $name: $(wc -l <"$tmp/$name.names") functions" >&2
 }
 while IFS=$'\t' read -r -a c; do replay "${c[@]}"; done < <(cat "$W/cases-create.tsv" "$W/hook-cases.tsv")

@@ -32,6 +32,9 @@ Result<void> refuse_misplaced_non_ascii(std::string_view text, std::string_view 
   };
   const auto non_ascii = [](char c) { return static_cast<unsigned char>(c) >= 0x80; };
   const auto at = [&](size_t i, std::string_view s) { return text.substr(i, s.size()) == s; };
+  const auto blank_at = [&](size_t i) {
+    return i < text.size() && std::string_view(" \t\r\n").find(text[i]) != std::string_view::npos;
+  };
   // A string (key or value) starts only where a token may: toml++ reads `x = +)"§"` as one bare
   // value up to a terminator, and tests each character on the way for whitespace.
   const auto starts_token = [&](size_t i) {
@@ -72,8 +75,8 @@ Result<void> refuse_misplaced_non_ascii(std::string_view text, std::string_view 
       if (c == '\\') {
         advance(1);
         if (i < text.size() && non_ascii(text[i])) return refuse("after a backslash (an invalid escape)");
-        if (i < text.size() && (text[i] == ' ' || text[i] == '\t' || text[i] == '\r' || text[i] == '\n')) {
-          while (i < text.size() && (text[i] == ' ' || text[i] == '\t' || text[i] == '\r' || text[i] == '\n')) advance(1);
+        if (blank_at(i)) {
+          while (blank_at(i)) advance(1);
           if (i < text.size() && non_ascii(text[i])) return refuse("after a line-ending backslash");
           continue;
         }

@@ -70,7 +70,7 @@ std::optional<std::string> read_snapshot(const std::string& path, std::string& u
     untrusted = "`" + path + "` is not a regular file of ours alone";
     return std::nullopt;
   }
-  auto bytes = os::read_open_file(fd.get(), path, max_snapshot_size);
+  auto bytes = os::read_open_file(fd.get(), path, max_snapshot_size, static_cast<size_t>(st.st_size));
   if (!bytes) return std::nullopt; // unreadable or too large: not a snapshot, replaced below
   return std::move(*bytes);
 }

@@ -49,24 +49,25 @@ std::string dir_of(const std::string& path) {
 
 } // namespace
 
-Result<std::string> read_file(const std::string& path, size_t limit) {
+Result<std::string> read_file(const std::string& path, size_t limit, std::optional<size_t> size) {
   Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (fd.fd < 0) {
     int saved = errno;
     return fail(saved == ENOENT ? Errc::not_found : Errc::io, "open `" + path + "`", saved);
   }
-  return read_open_file(fd.fd, path, limit);
+  return read_open_file(fd.fd, path, limit, size);
 }
 
 // Reads straight into the string: no bounce buffer, so each byte lands on one page only (every
-// fresh page is a page fault, microseconds on a VM). A regular file is sized from fstat: one read
-// fills it and the next sees the end. Files that do not know their size (procfs, pipes) grow the
-// string 4 KiB at first, then by doubling.
-Result<std::string> read_open_file(int fd, const std::string& path, size_t limit) {
-  struct stat st{};
-  size_t step = 4096;
-  if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0)
-    step = std::min(static_cast<size_t>(st.st_size), limit) + 1;
+// fresh page is a page fault, microseconds on a VM). A regular file is sized from fstat (or the
+// caller's size): one read fills it and the next sees the end. Files that do not know their size
+// (procfs, pipes) grow the string 4 KiB at first, then by doubling.
+Result<std::string> read_open_file(int fd, const std::string& path, size_t limit, std::optional<size_t> size) {
+  if (!size) {
+    struct stat st{};
+    if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) size = static_cast<size_t>(st.st_size);
+  }
+  const size_t step = size ? std::min(*size, limit) + 1 : 4096;
   const size_t cap = limit == SIZE_MAX ? limit : limit + 1; // one byte more than allowed shows "too large"
   std::string out;
   size_t used = 0;

@@ -283,7 +283,7 @@ Result<Document> load(const std::string& bundle) {
   doc.mode = st.st_mode & 07777;
   doc.uid = st.st_uid;
   doc.gid = st.st_gid;
-  NVRUNC_TRY(text, os::read_file(doc.path));
+  NVRUNC_TRY(text, os::read_file(doc.path, os::default_read_limit, static_cast<size_t>(st.st_size)));
   NVRUNC_TRY(json, parse(text, doc.path));
   if (!json.is_object()) return fail(Errc::bad_spec, "read `" + doc.path + "`: the top level is not a JSON object");
   doc.layout = detect_layout(text);

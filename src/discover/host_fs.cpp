@@ -94,8 +94,10 @@ Result<std::string> HostFs::resolve_driver_path(std::string_view path) const {
 // What a lookup depends on: the real directory that holds each name it reads — every component
 // and every symlink hop, resolved as RESOLVE_IN_ROOT does (absolute targets and ".." stay inside the
 // root) — and, when a name is missing, the directory it would appear in. Adding, removing, replacing
-// or retargeting any of those names moves that directory's mtime. Only done while recording; the
-// file itself is not recorded (observe.hpp: replaced files are noticed, rewritten ones are not).
+// or retargeting any of those names moves that directory's mtime. A directory only passed through
+// to a real directory is recorded as such (Recorder::stat_passing), for the recorder to leave out
+// where the next one shows it. Only done while recording; the file itself is not recorded
+// (observe.hpp: replaced files are noticed, rewritten ones are not).
 void HostFs::record_lookup(std::string_view path) const {
   constexpr int max_links = 40; // as the kernel's MAXSYMLINKS
   // A stack, back() the next name to resolve, split as the in-root walk splits (os/rooted.hpp).
@@ -109,10 +111,16 @@ void HostFs::record_lookup(std::string_view path) const {
       dir.resize(dir.empty() ? 0 : dir.rfind('/'));
       continue;
     }
-    m_recorder->stat(driver_host_path(dir.empty() ? "/" : dir));
+    const std::string holder = driver_host_path(dir.empty() ? "/" : dir);
     const std::string next = dir + "/" + name;
     struct stat st;
-    if (::lstat(driver_host_path(next).c_str(), &st) != 0) return; // missing: it would appear in `dir`
+    if (::lstat(driver_host_path(next).c_str(), &st) != 0) return m_recorder->stat(holder); // it would appear here
+    // A real directory with a name to look up in it is stat-ed in the next round: its identity
+    // shows that `holder` still leads to it (observe.hpp). Not when ".." leaves it again.
+    if (S_ISDIR(st.st_mode) && !todo.empty() && todo.back() != "..")
+      m_recorder->stat_passing(holder, driver_host_path(next));
+    else
+      m_recorder->stat(holder);
     if (!S_ISLNK(st.st_mode)) {
       dir = next;
       continue;

@@ -147,11 +147,38 @@ void Recorder::listing(const std::string& path, const Listing& l, const std::vec
   add({Observation::Kind::listing, path, l.present, std::move(names), std::move(filter)});
 }
 
-void Recorder::stat(const std::string& path) {
+void Recorder::record_stat(const std::string& path, bool itself) {
   auto v = stat_value(path);
   if (!v) return spoil();
   m_newest_ns = std::max(m_newest_ns, v->newest_ns);
+  if (itself) m_stat_for_itself.insert(path);
   add({Observation::Kind::stat, path, v->present, std::move(v->value), ""});
+}
+
+void Recorder::stat(const std::string& path) { record_stat(path, true); }
+
+void Recorder::stat_passing(const std::string& dir, const std::string& child) {
+  m_passed_to[dir].insert(child);
+  record_stat(dir, false);
+}
+
+// Children are longer real paths than their parent, so this ends.
+bool Recorder::stat_kept(const std::string& path, std::map<std::string, bool>& memo) const {
+  if (auto it = memo.find(path); it != memo.end()) return it->second;
+  bool kept = m_stat_for_itself.count(path) > 0;
+  if (auto it = m_passed_to.find(path); !kept && it != m_passed_to.end())
+    for (const auto& child : it->second)
+      if (!m_seen.count({Observation::Kind::stat, child, ""}) || !stat_kept(child, memo)) kept = true;
+  return memo[path] = kept;
+}
+
+std::vector<Observation> Recorder::observations() const {
+  std::map<std::string, bool> memo;
+  std::vector<Observation> kept;
+  kept.reserve(m_observations.size());
+  for (const auto& o : m_observations)
+    if (o.kind != Observation::Kind::stat || stat_kept(o.path, memo)) kept.push_back(o);
+  return kept;
 }
 
 bool observations_hold(const std::vector<Observation>& observations) {

@@ -138,6 +138,19 @@ TEST_CASE("snapshot: used while it holds, replaced when it does not", "[discover
     test::write_file(r + "/lib/firmware/nvidia/" + version + "/gsp_ga10x.bin", "fw");
   }
   SECTION("a graphics vendor file appears") { test::write_file(r + "/etc/vulkan/icd.d/nvidia_icd.json", "{}"); }
+  // The directories a lookup only passes through are not all stat-ed again (observe.hpp): moving
+  // or replacing one is still seen, through the next directory's identity or its parent's entries.
+  SECTION("a directory on the library path moves, a link to it in its place") {
+    REQUIRE(test::sh("mv " + r + "/usr/lib " + r + "/usr/lib.moved && ln -s lib.moved " + r + "/usr/lib") == 0);
+  }
+  SECTION("the top directory of the library path moves, a link to it in its place") {
+    REQUIRE(test::sh("mv " + r + "/usr " + r + "/usr.moved && ln -s usr.moved " + r + "/usr") == 0);
+  }
+  SECTION("a directory on the library path is replaced by a copy with another library") {
+    REQUIRE(test::sh("cp -a " + r + "/usr/lib " + r + "/usr/lib.new") == 0);
+    write_library(r + "/usr/lib.new/x86_64-linux-gnu/libcuda.so." + version, "libcuda.so.2");
+    REQUIRE(test::sh("mv " + r + "/usr/lib " + r + "/usr/lib.old && mv " + r + "/usr/lib.new " + r + "/usr/lib") == 0);
+  }
   n.expect_rediscovered();
   n.prime(); // and the new state is cached in turn
   CHECK(Node::encoding(n.cached().inventory) == n.fresh_encoding());
@@ -237,6 +250,53 @@ TEST_CASE("recorder: an absence the recording already shows is not recorded agai
     test::write_file(d.str() + "/gone/deeper", "");
     CHECK_FALSE(discover::observations_hold(obs));
   }
+}
+
+TEST_CASE("recorder: a directory only passed through is left out while the next one is kept", "[discover][snapshot]") {
+  test::TempDir d;
+  const std::string a = d.str() + "/a", b = a + "/b", c = b + "/c", e = c + "/e";
+  REQUIRE(test::sh("mkdir -p " + e) == 0);
+  discover::Recorder rec;
+  const auto stats = [&] {
+    std::vector<std::string> paths;
+    for (const auto& o : rec.observations())
+      if (o.kind == discover::Observation::Kind::stat) paths.push_back(o.path);
+    return paths;
+  };
+  // A lookup of a/b/c/e/file: a, b and c passed through, e holds the file.
+  rec.stat_passing(a, b);
+  rec.stat_passing(b, c);
+  rec.stat_passing(c, e);
+  rec.stat(e);
+  REQUIRE(rec.usable());
+  SECTION("every other one, counting back from the one kept for itself") { CHECK(stats() == std::vector<std::string>{b, e}); }
+  SECTION("one also stat-ed for itself is kept, and so its parent may go") {
+    rec.stat(c);
+    CHECK(stats() == std::vector<std::string>{a, c, e});
+  }
+  SECTION("one whose next directory was never stat-ed is kept") {
+    rec.stat_passing(d.str(), a + "x");
+    CHECK(stats() == std::vector<std::string>{b, e, d.str()});
+  }
+}
+
+TEST_CASE("recorder: a lookup through `..` keeps the directory it came back to", "[discover][snapshot]") {
+  test::TempDir d;
+  const std::string r = d.str();
+  REQUIRE(test::sh("mkdir -p " + r + "/usr/lib " + r + "/usr/bin && touch " + r + "/usr/bin/tool") == 0);
+  discover::HostFs fs({r, r, r + "/proc", r + "/sys"});
+  discover::Recorder rec;
+  fs.record_into(&rec);
+  REQUIRE(fs.resolve_driver_path("/usr/lib/../bin/tool"));
+  fs.record_into(nullptr);
+  std::vector<std::string> stats;
+  for (const auto& o : rec.observations())
+    if (o.kind == discover::Observation::Kind::stat) stats.push_back(o.path);
+  // usr holds lib, which the lookup needs but never stats (".." leaves it): usr is kept for that;
+  // usr/bin holds the file. The root is left out: usr's own stat shows its entry.
+  CHECK(stats == std::vector<std::string>{r + "/usr", r + "/usr/bin"});
+  test::sh("rmdir " + r + "/usr/lib");
+  CHECK_FALSE(discover::observations_hold(rec.observations()));
 }
 
 TEST_CASE("snapshot: IPC endpoints are looked up on every create", "[discover][snapshot]") {

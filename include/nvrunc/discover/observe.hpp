@@ -14,6 +14,10 @@
 //   it) or retargeted. Not caught: a library or binary rewritten in place under the same inode (its
 //   SONAME read again) or chmod-ed; stat-ing every file would double the cost of a replay, and
 //   the snapshot's maximum age bounds how long such a change goes unnoticed.
+//   A directory a lookup only passed through, to an entry that is a real directory whose own stat
+//   is kept, is left out: that entry's identity (device, inode, ctime, which a rename moves)
+//   already shows the name still leads to it. Each stat left out is a system call fewer on every
+//   create (about a dozen on a driver's usual directories).
 //
 // An absence that the recording already shows is not recorded again (replaying what shows it
 // checks it): the name, or an ancestor's, is missing from a recorded listing whose prefixes cover
@@ -69,12 +73,17 @@ public:
   // `prefixes` empty: every name; else only the names starting with one of them.
   void listing(const std::string& path, const Listing& l, const std::vector<std::string>& prefixes = {});
   void stat(const std::string& path);
+  // `dir` stat-ed only to pass through it to its entry `child`, a real directory stat-ed in turn.
+  // Left out of observations() while the stat of `child` is kept, unless `dir` is also stat-ed
+  // for its own sake.
+  void stat_passing(const std::string& dir, const std::string& child);
   // Something could not be observed in a way a replay can check (an I/O error): nothing recorded
   // now may be saved.
   void spoil() { m_usable = false; }
 
   bool usable() const { return m_usable; }
-  const std::vector<Observation>& observations() const { return m_observations; }
+  // What a replay must check, in the order observed.
+  std::vector<Observation> observations() const;
   // The newest mtime or ctime among the stat observations (ns since the epoch; 0 if none).
   std::int64_t newest_timestamp_ns() const { return m_newest_ns; }
 
@@ -84,9 +93,15 @@ private:
   void add(Observation o);
   // Whether a recorded listing shows that `path` does not exist.
   bool absence_shown(const std::string& path) const;
+  // Records a stat of `path`; `itself` false for stat_passing().
+  void record_stat(const std::string& path, bool itself);
+  // Whether observations() keeps the recorded stat of `path`.
+  bool stat_kept(const std::string& path, std::map<std::string, bool>& memo) const;
   std::map<std::tuple<Observation::Kind, std::string, std::string>, size_t> m_seen; // -> index in m_observations
   std::multimap<std::string, size_t> m_listings; // present listings by directory -> index in m_observations
   std::set<std::string> m_absent;                // paths recorded as absent
+  std::set<std::string> m_stat_for_itself;       // stat-ed at least once for their own sake
+  std::map<std::string, std::set<std::string>> m_passed_to; // stat_passing(): dir -> its children
   std::vector<Observation> m_observations;
   std::int64_t m_newest_ns = 0;
   bool m_usable = true;

@@ -6,6 +6,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstdio>
 #include <ctime>
@@ -45,14 +46,9 @@ long sys_openat2(int dirfd, const char* path, int flags, mode_t mode) {
   return ::syscall(SYS_openat2, dirfd, path, &how, sizeof how);
 }
 
-bool have_openat2() {
-  static const bool available = [] {
-    long fd = sys_openat2(AT_FDCWD, "/", O_PATH, 0);
-    if (fd >= 0) ::close(static_cast<int>(fd));
-    return !(fd < 0 && errno == ENOSYS);
-  }();
-  return available;
-}
+// openat2(2) (Linux 5.6) is tried until a call answers ENOSYS; from then on the process walks.
+// Learnt from a real call rather than a probe: a probe is two system calls on every create.
+std::atomic<bool> openat2_missing{false};
 
 // The content of the symlink `fd` (an O_PATH|O_NOFOLLOW descriptor): read from the descriptor, not
 // from a name, so the link cannot be swapped between the type check and the read.
@@ -235,14 +231,16 @@ Result<RootDir> RootDir::open(const std::string& host_path, Resolver resolver) {
 }
 
 Result<UniqueFd> RootDir::open_at(std::string_view path, int flags, mode_t mode) const {
-  if (m_resolver == Resolver::automatic && have_openat2()) {
+  if (m_resolver == Resolver::automatic && !openat2_missing.load(std::memory_order_relaxed)) {
     std::string rel = "/" + std::string(path); // absolute is fine: RESOLVE_IN_ROOT anchors it at the root
     for (int attempt = 0;; ++attempt) {
       long fd = sys_openat2(m_fd.get(), rel.c_str(), flags, mode);
       if (fd >= 0) return UniqueFd(static_cast<int>(fd));
       // EAGAIN: a rename raced a ".." lookup and the kernel refused to guess; just look again.
       if (errno == EAGAIN && attempt < max_eagain_retries) continue;
-      return fail_sys(errno, "open " + quoted_in(path, m_path));
+      if (errno != ENOSYS) return fail_sys(errno, "open " + quoted_in(path, m_path));
+      openat2_missing.store(true, std::memory_order_relaxed); // an older kernel: the walk below
+      break;
     }
   }
   const bool follow = !(flags & O_NOFOLLOW) && !((flags & O_CREAT) && (flags & O_EXCL));

@@ -3,6 +3,8 @@
 // of every escape attempt; it must never change. Each case runs with openat2 and the user-space walk.
 #include <catch2/catch.hpp>
 #include <fcntl.h>
+#include <seccomp.h>
+#include <sys/wait.h>
 #include <sys/inotify.h>
 #include <sys/sysmacros.h>
 #include <sys/mount.h>
@@ -298,4 +300,32 @@ TEST_CASE("rooted: a mount point cannot be replaced (root only)", "[rooted][comp
   CHECK(r.error().sys_errno() == EBUSY);
   CHECK(no_temp_files(t.root / "usr/lib"));
   t.check_sentinel();
+}
+
+// A kernel before 5.6 has no openat2: the first call answers ENOSYS and every lookup after it walks
+// in user space, with the same confinement. Emulated with a seccomp filter, in a child process.
+TEST_CASE("rooted: without openat2 (ENOSYS) lookups walk, and stay inside the root", "[rooted][component]") {
+  Hostile h;
+  const pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+    if (!ctx || seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(openat2), 0) != 0 || seccomp_load(ctx) != 0)
+      ::_exit(2);
+    auto root = RootDir::open(h.root.string(), Resolver::automatic);
+    if (!root) ::_exit(3);
+    for (int i = 0; i < 2; ++i) { // the first lookup learns that openat2 is missing, the second knows
+      auto real = root->open_at("lib64/libreal.so.1", O_RDONLY);
+      if (!real || read_fd(*real) != "real\n") ::_exit(4);
+      // An absolute link to the host's sentinel lands inside the root, where there is nothing.
+      auto escape = root->open_at("etc/victim", O_RDONLY);
+      if (escape || escape.error().code() != Errc::not_found) ::_exit(5);
+    }
+    ::_exit(0);
+  }
+  int status = 0;
+  REQUIRE(::waitpid(pid, &status, 0) == pid);
+  REQUIRE(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
+  h.check_sentinel();
 }

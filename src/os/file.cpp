@@ -60,8 +60,9 @@ Result<std::string> read_file(const std::string& path, size_t limit, std::option
 
 // Reads straight into the string: no bounce buffer, so each byte lands on one page only (every
 // fresh page is a page fault, microseconds on a VM). A regular file is sized from fstat (or the
-// caller's size): one read fills it and the next sees the end. Files that do not know their size
-// (procfs, pipes) grow the string 4 KiB at first, then by doubling.
+// caller's size) and read with one byte to spare: when exactly that size comes back, that is the
+// whole file (a file that grew fills the spare byte and is read on). Files that do not know their
+// size (procfs, pipes) grow the string 4 KiB at first, then by doubling, until a read sees the end.
 Result<std::string> read_open_file(int fd, const std::string& path, size_t limit, std::optional<size_t> size) {
   if (!size) {
     struct stat st{};
@@ -82,6 +83,9 @@ Result<std::string> read_open_file(int fd, const std::string& path, size_t limit
     used += static_cast<size_t>(n);
     if (used > limit)
       return fail(Errc::invalid_argument, "read `" + path + "`: larger than " + std::to_string(limit) + " bytes");
+    // Exactly the size the file had, with room for more: the whole file as it was then. A read
+    // that confirms the end would be one more system call for nothing.
+    if (size && used == *size && used < out.size()) break;
   }
   out.resize(used);
   return out;

@@ -52,6 +52,18 @@ TEST_CASE("os::read_file: the limit is the largest size read", "[os]") {
   CHECK(missing.error().code() == Errc::not_found);
 }
 
+TEST_CASE("os::read_file: a size known beforehand that is no longer the file's own", "[os]") {
+  test::TempDir dir;
+  const auto path = (dir.path() / "f").string();
+  test::write_file(path, pattern(5000));
+  // The file grew, or shrank, since the caller's stat: still read whole.
+  for (size_t stale : {0u, 1u, 4096u, 4999u, 5001u, 9000u}) {
+    auto text = os::read_file(path, os::default_read_limit, stale);
+    REQUIRE(text);
+    CHECK(*text == pattern(5000));
+  }
+}
+
 TEST_CASE("os::read_open_file: a pipe of unknown size is read to its end", "[os]") {
   int fds[2];
   REQUIRE(::pipe(fds) == 0);

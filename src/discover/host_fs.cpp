@@ -116,8 +116,9 @@ void HostFs::record_lookup(std::string_view path) const {
     struct stat st;
     if (::lstat(driver_host_path(next).c_str(), &st) != 0) return m_recorder->stat(holder); // it would appear here
     // A real directory with a name to look up in it is stat-ed in the next round: its identity
-    // shows that `holder` still leads to it (observe.hpp). Not when ".." leaves it again.
-    if (S_ISDIR(st.st_mode) && !todo.empty() && todo.back() != "..")
+    // shows that `holder` still leads to it (observe.hpp). Not when ".." leaves it again, and never
+    // for the root, which no recorded entry leads to: only its own stat shows it moved.
+    if (!dir.empty() && S_ISDIR(st.st_mode) && !todo.empty() && todo.back() != "..")
       m_recorder->stat_passing(holder, driver_host_path(next));
     else
       m_recorder->stat(holder);

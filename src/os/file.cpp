@@ -49,20 +49,21 @@ std::string dir_of(const std::string& path) {
 
 } // namespace
 
-Result<std::string> read_file(const std::string& path, size_t limit, std::optional<size_t> size) {
+Result<std::string> read_file(const std::string& path, size_t limit) {
   Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (fd.fd < 0) {
     int saved = errno;
     return fail(saved == ENOENT ? Errc::not_found : Errc::io, "open `" + path + "`", saved);
   }
-  return read_open_file(fd.fd, path, limit, size);
+  return read_open_file(fd.fd, path, limit);
 }
 
 // Reads straight into the string: no bounce buffer, so each byte lands on one page only (every
-// fresh page is a page fault, microseconds on a VM). A regular file is sized from fstat (or the
-// caller's size) and read with one byte to spare: when exactly that size comes back, that is the
-// whole file (a file that grew fills the spare byte and is read on). Files that do not know their
-// size (procfs, pipes) grow the string 4 KiB at first, then by doubling, until a read sees the end.
+// fresh page is a page fault, microseconds on a VM). A regular file is sized from an fstat of this
+// descriptor and read with one byte to spare: when exactly that size comes back, that is the whole
+// file as the fstat saw it (one that has grown since fills the spare byte and is read on), and a
+// read that only confirms the end would be one more system call. Files that do not know their size
+// (procfs, pipes) grow the string 4 KiB at first, then by doubling, until a read sees the end.
 Result<std::string> read_open_file(int fd, const std::string& path, size_t limit, std::optional<size_t> size) {
   if (!size) {
     struct stat st{};
@@ -83,9 +84,7 @@ Result<std::string> read_open_file(int fd, const std::string& path, size_t limit
     used += static_cast<size_t>(n);
     if (used > limit)
       return fail(Errc::invalid_argument, "read `" + path + "`: larger than " + std::to_string(limit) + " bytes");
-    // Exactly the size the file had, with room for more: the whole file as it was then. A read
-    // that confirms the end would be one more system call for nothing.
-    if (size && used == *size && used < out.size()) break;
+    if (size && used == *size && used < out.size()) break; // all the fstat saw, and room for more
   }
   out.resize(used);
   return out;

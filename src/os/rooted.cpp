@@ -46,9 +46,20 @@ long sys_openat2(int dirfd, const char* path, int flags, mode_t mode) {
   return ::syscall(SYS_openat2, dirfd, path, &how, sizeof how);
 }
 
-// openat2(2) (Linux 5.6) is tried until a call answers ENOSYS; from then on the process walks.
-// Learnt from a real call rather than a probe: a probe is two system calls on every create.
+// openat2(2) (Linux 5.6) is tried until a call answers ENOSYS and a probe confirms that the system
+// call itself is missing (a driver's open may answer ENOSYS too); from then on the process walks.
+// Probed only then: a probe up front is two system calls on every create.
 std::atomic<bool> openat2_missing{false};
+
+bool confirm_openat2_missing() {
+  const int saved = errno;
+  long fd = sys_openat2(AT_FDCWD, "/", O_PATH, 0);
+  const bool missing = fd < 0 && errno == ENOSYS;
+  if (fd >= 0) ::close(static_cast<int>(fd));
+  if (missing) openat2_missing.store(true, std::memory_order_relaxed);
+  errno = saved;
+  return missing;
+}
 
 // The content of the symlink `fd` (an O_PATH|O_NOFOLLOW descriptor): read from the descriptor, not
 // from a name, so the link cannot be swapped between the type check and the read.
@@ -238,9 +249,8 @@ Result<UniqueFd> RootDir::open_at(std::string_view path, int flags, mode_t mode)
       if (fd >= 0) return UniqueFd(static_cast<int>(fd));
       // EAGAIN: a rename raced a ".." lookup and the kernel refused to guess; just look again.
       if (errno == EAGAIN && attempt < max_eagain_retries) continue;
-      if (errno != ENOSYS) return fail_sys(errno, "open " + quoted_in(path, m_path));
-      openat2_missing.store(true, std::memory_order_relaxed); // an older kernel: the walk below
-      break;
+      if (errno != ENOSYS || !confirm_openat2_missing()) return fail_sys(errno, "open " + quoted_in(path, m_path));
+      break; // an older kernel: the walk below
     }
   }
   const bool follow = !(flags & O_NOFOLLOW) && !((flags & O_CREAT) && (flags & O_EXCL));

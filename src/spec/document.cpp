@@ -5,12 +5,15 @@
 #include <charconv>
 #include <cstdint>
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 
 #include "fast_parse.hpp"
 #include "nvrunc/os/file.hpp"
+#include "nvrunc/os/unique_fd.hpp"
 
 namespace nvrunc::spec {
 
@@ -272,18 +275,22 @@ Result<Document> load(const std::string& bundle) {
   const std::string dir = bundle.empty() ? "." : bundle;
   Document doc;
   doc.path = dir + "/config.json";
-  struct stat st;
-  if (::stat(doc.path.c_str(), &st) != 0) {
+  // Opened first, then fstat-ed: what is read is what was checked. O_NONBLOCK: a FIFO in its place
+  // must not hang the open (it is refused below as not a regular file).
+  os::UniqueFd fd(::open(doc.path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
+  if (!fd.valid()) {
     int saved = errno;
     if (saved == ENOENT && !os::path_exists(dir))
       return fail(Errc::not_found, "open bundle `" + dir + "`: no such directory");
     return fail(saved == ENOENT ? Errc::not_found : Errc::io, "open `" + doc.path + "`", saved);
   }
+  struct stat st;
+  if (::fstat(fd.get(), &st) != 0) return fail_errno("stat `" + doc.path + "`");
   if (!S_ISREG(st.st_mode)) return fail(Errc::bad_spec, "open `" + doc.path + "`: not a regular file");
   doc.mode = st.st_mode & 07777;
   doc.uid = st.st_uid;
   doc.gid = st.st_gid;
-  NVRUNC_TRY(text, os::read_file(doc.path, os::default_read_limit, static_cast<size_t>(st.st_size)));
+  NVRUNC_TRY(text, os::read_open_file(fd.get(), doc.path, os::default_read_limit, static_cast<size_t>(st.st_size)));
   NVRUNC_TRY(json, parse(text, doc.path));
   if (!json.is_object()) return fail(Errc::bad_spec, "read `" + doc.path + "`: the top level is not a JSON object");
   doc.layout = detect_layout(text);

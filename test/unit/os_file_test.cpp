@@ -52,13 +52,16 @@ TEST_CASE("os::read_file: the limit is the largest size read", "[os]") {
   CHECK(missing.error().code() == Errc::not_found);
 }
 
-TEST_CASE("os::read_file: a size known beforehand that is no longer the file's own", "[os]") {
+TEST_CASE("os::read_open_file: a file that has changed since the caller's fstat is read whole", "[os]") {
   test::TempDir dir;
   const auto path = (dir.path() / "f").string();
   test::write_file(path, pattern(5000));
-  // The file grew, or shrank, since the caller's stat: still read whole.
+  // The file grew, or shrank, after the caller's fstat gave `stale`: still read whole.
   for (size_t stale : {0u, 1u, 4096u, 4999u, 5001u, 9000u}) {
-    auto text = os::read_file(path, os::default_read_limit, stale);
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    REQUIRE(fd >= 0);
+    auto text = os::read_open_file(fd, path, os::default_read_limit, stale);
+    ::close(fd);
     REQUIRE(text);
     CHECK(*text == pattern(5000));
   }

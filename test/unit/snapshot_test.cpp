@@ -280,6 +280,49 @@ TEST_CASE("recorder: a directory only passed through is left out while the next 
   }
 }
 
+// A root where only one lookup passes through each level: which stats are left out, and that each
+// change that moves where the lookup leads is still seen.
+TEST_CASE("recorder: a lookup's passed-through directories, left out and still covered", "[discover][snapshot]") {
+  test::TempDir d;
+  const std::string r = d.str() + "/root";
+  const std::string lib = "/usr/lib/x86_64-linux-gnu/libcuda.so.1";
+  REQUIRE(test::sh("mkdir -p " + r + "/usr/lib/x86_64-linux-gnu && touch " + r + lib) == 0);
+  discover::HostFs fs({r, r, r + "/proc", r + "/sys"});
+  discover::Recorder rec;
+  fs.record_into(&rec);
+  REQUIRE(fs.resolve_driver_path(lib));
+  fs.record_into(nullptr);
+  REQUIRE(rec.usable());
+  const auto obs = rec.observations();
+  std::vector<std::string> stats;
+  for (const auto& o : obs)
+    if (o.kind == discover::Observation::Kind::stat) stats.push_back(o.path);
+  // usr/lib is left out (its child x86_64-linux-gnu is kept); usr is kept (its child is left out);
+  // the root is always kept.
+  CHECK(stats == std::vector<std::string>{r, r + "/usr", r + "/usr/lib/x86_64-linux-gnu"});
+  CHECK(discover::observations_hold(obs));
+  SECTION("an unrelated name in a left-out directory: still holds") {
+    REQUIRE(test::sh("touch " + r + "/usr/lib/unrelated") == 0);
+    CHECK(discover::observations_hold(obs));
+  }
+  SECTION("the root moves, a link to it in its place") {
+    REQUIRE(test::sh("mv " + r + " " + r + ".old && ln -s root.old " + r) == 0);
+    CHECK_FALSE(discover::observations_hold(obs));
+  }
+  SECTION("a left-out directory moves, a link to it in its place") {
+    REQUIRE(test::sh("mv " + r + "/usr/lib " + r + "/usr/lib.old && ln -s lib.old " + r + "/usr/lib") == 0);
+    CHECK_FALSE(discover::observations_hold(obs));
+  }
+  SECTION("a left-out directory is replaced by a copy") {
+    REQUIRE(test::sh("mv " + r + "/usr/lib " + r + "/usr/lib.old && cp -a " + r + "/usr/lib.old " + r + "/usr/lib") == 0);
+    CHECK_FALSE(discover::observations_hold(obs));
+  }
+  SECTION("a kept directory moves, a link to it in its place") {
+    REQUIRE(test::sh("mv " + r + "/usr " + r + "/usr.old && ln -s usr.old " + r + "/usr") == 0);
+    CHECK_FALSE(discover::observations_hold(obs));
+  }
+}
+
 TEST_CASE("recorder: a lookup through `..` keeps the directory it came back to", "[discover][snapshot]") {
   test::TempDir d;
   const std::string r = d.str();
@@ -293,8 +336,8 @@ TEST_CASE("recorder: a lookup through `..` keeps the directory it came back to",
   for (const auto& o : rec.observations())
     if (o.kind == discover::Observation::Kind::stat) stats.push_back(o.path);
   // usr holds lib, which the lookup needs but never stats (".." leaves it): usr is kept for that;
-  // usr/bin holds the file. The root is left out: usr's own stat shows its entry.
-  CHECK(stats == std::vector<std::string>{r + "/usr", r + "/usr/bin"});
+  // usr/bin holds the file; the root is always kept.
+  CHECK(stats == std::vector<std::string>{r, r + "/usr", r + "/usr/bin"});
   test::sh("rmdir " + r + "/usr/lib");
   CHECK_FALSE(discover::observations_hold(rec.observations()));
 }

@@ -14,12 +14,11 @@ namespace nvrunc::os {
 
 // Reads a whole file. Fails with Errc::not_found when it does not exist, Errc::io otherwise.
 // `limit` guards against absurd inputs (a config.json of gigabytes is an attack, not a spec).
-// `size`: the regular file's size where the caller has just stat'ed it (saves an fstat; only the
-// first read's size, so a file that has changed since is still read whole).
 inline constexpr size_t default_read_limit = 64u << 20;
-Result<std::string> read_file(const std::string& path, size_t limit = default_read_limit,
-                              std::optional<size_t> size = std::nullopt);
+Result<std::string> read_file(const std::string& path, size_t limit = default_read_limit);
 // The same for a file already open for reading (not closed); `path` names it in errors.
+// `size`: the regular file's size as the caller's own fstat of `fd` gave it (saves an fstat here).
+// When a read brings exactly that size, that is the whole file as the fstat saw it.
 Result<std::string> read_open_file(int fd, const std::string& path, size_t limit,
                                    std::optional<size_t> size = std::nullopt);
 

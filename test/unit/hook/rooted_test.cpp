@@ -329,3 +329,29 @@ TEST_CASE("rooted: without openat2 (ENOSYS) lookups walk, and stay inside the ro
   CHECK(WEXITSTATUS(status) == 0);
   h.check_sentinel();
 }
+
+// ENOSYS from an open itself (a driver may answer it) is not a kernel without openat2: the probe
+// says openat2 exists, so the error stands and no second open is tried by the walk.
+TEST_CASE("rooted: ENOSYS from one open is an error, not a reason to walk", "[rooted][component]") {
+  Hostile h;
+  const pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    auto root = RootDir::open(h.root.string(), Resolver::automatic);
+    if (!root) ::_exit(3);
+    // ENOSYS for openat2 relative to this root only; the probe (relative to the cwd) still works.
+    scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+    if (!ctx ||
+        seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(openat2), 1,
+                         SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffffu, static_cast<scmp_datum_t>(root->fd()))) != 0 ||
+        seccomp_load(ctx) != 0)
+      ::_exit(2);
+    auto real = root->open_at("usr/lib/libreal.so.1", O_RDONLY);
+    if (real || real.error().sys_errno() != ENOSYS) ::_exit(4);
+    ::_exit(0);
+  }
+  int status = 0;
+  REQUIRE(::waitpid(pid, &status, 0) == pid);
+  REQUIRE(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
+}

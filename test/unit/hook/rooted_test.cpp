@@ -302,31 +302,36 @@ TEST_CASE("rooted: a mount point cannot be replaced (root only)", "[rooted][comp
   t.check_sentinel();
 }
 
-// A kernel before 5.6 has no openat2: the first call answers ENOSYS and every lookup after it walks
-// in user space, with the same confinement. Emulated with a seccomp filter, in a child process.
-TEST_CASE("rooted: without openat2 (ENOSYS) lookups walk, and stay inside the root", "[rooted][component]") {
-  Hostile h;
+// Runs `child` in a forked process, where a seccomp filter it loads stays; its exit status.
+template <class F> int exit_status_in_child(F child) {
   const pid_t pid = ::fork();
   REQUIRE(pid >= 0);
-  if (pid == 0) {
-    scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
-    if (!ctx || seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(openat2), 0) != 0 || seccomp_load(ctx) != 0)
-      ::_exit(2);
-    auto root = RootDir::open(h.root.string(), Resolver::automatic);
-    if (!root) ::_exit(3);
-    for (int i = 0; i < 2; ++i) { // the first lookup learns that openat2 is missing, the second knows
-      auto real = root->open_at("lib64/libreal.so.1", O_RDONLY);
-      if (!real || read_fd(*real) != "real\n") ::_exit(4);
-      // An absolute link to the host's sentinel lands inside the root, where there is nothing.
-      auto escape = root->open_at("etc/victim", O_RDONLY);
-      if (escape || escape.error().code() != Errc::not_found) ::_exit(5);
-    }
-    ::_exit(0);
-  }
+  if (pid == 0) ::_exit(child());
   int status = 0;
   REQUIRE(::waitpid(pid, &status, 0) == pid);
   REQUIRE(WIFEXITED(status));
-  CHECK(WEXITSTATUS(status) == 0);
+  return WEXITSTATUS(status);
+}
+
+// A kernel before 5.6 has no openat2: the first call answers ENOSYS and every lookup after it walks
+// in user space, with the same confinement. Emulated with a seccomp filter.
+TEST_CASE("rooted: without openat2 (ENOSYS) lookups walk, and stay inside the root", "[rooted][component]") {
+  Hostile h;
+  CHECK(exit_status_in_child([&] {
+          scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+          if (!ctx || seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(openat2), 0) != 0 || seccomp_load(ctx) != 0)
+            return 2;
+          auto root = RootDir::open(h.root.string(), Resolver::automatic);
+          if (!root) return 3;
+          for (int i = 0; i < 2; ++i) { // the first lookup learns that openat2 is missing, the second knows
+            auto real = root->open_at("lib64/libreal.so.1", O_RDONLY);
+            if (!real || read_fd(*real) != "real\n") return 4;
+            // An absolute link to the host's sentinel lands inside the root, where there is nothing.
+            auto escape = root->open_at("etc/victim", O_RDONLY);
+            if (escape || escape.error().code() != Errc::not_found) return 5;
+          }
+          return 0;
+        }) == 0);
   h.check_sentinel();
 }
 
@@ -334,24 +339,17 @@ TEST_CASE("rooted: without openat2 (ENOSYS) lookups walk, and stay inside the ro
 // says openat2 exists, so the error stands and no second open is tried by the walk.
 TEST_CASE("rooted: ENOSYS from one open is an error, not a reason to walk", "[rooted][component]") {
   Hostile h;
-  const pid_t pid = ::fork();
-  REQUIRE(pid >= 0);
-  if (pid == 0) {
-    auto root = RootDir::open(h.root.string(), Resolver::automatic);
-    if (!root) ::_exit(3);
-    // ENOSYS for openat2 relative to this root only; the probe (relative to the cwd) still works.
-    scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
-    if (!ctx ||
-        seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(openat2), 1,
-                         SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffffu, static_cast<scmp_datum_t>(root->fd()))) != 0 ||
-        seccomp_load(ctx) != 0)
-      ::_exit(2);
-    auto real = root->open_at("usr/lib/libreal.so.1", O_RDONLY);
-    if (real || real.error().sys_errno() != ENOSYS) ::_exit(4);
-    ::_exit(0);
-  }
-  int status = 0;
-  REQUIRE(::waitpid(pid, &status, 0) == pid);
-  REQUIRE(WIFEXITED(status));
-  CHECK(WEXITSTATUS(status) == 0);
+  CHECK(exit_status_in_child([&] {
+          auto root = RootDir::open(h.root.string(), Resolver::automatic);
+          if (!root) return 3;
+          // ENOSYS for openat2 relative to this root only; the probe (relative to the cwd) still works.
+          scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+          if (!ctx ||
+              seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(openat2), 1,
+                               SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffffu, static_cast<scmp_datum_t>(root->fd()))) != 0 ||
+              seccomp_load(ctx) != 0)
+            return 2;
+          auto real = root->open_at("usr/lib/libreal.so.1", O_RDONLY);
+          return real || real.error().sys_errno() != ENOSYS ? 4 : 0;
+        }) == 0);
 }

@@ -113,13 +113,14 @@ void HostFs::record_lookup(std::string_view path) const {
     }
     const std::string holder = driver_host_path(dir.empty() ? "/" : dir);
     const std::string next = dir + "/" + name;
+    const std::string next_host = driver_host_path(next);
     struct stat st;
-    if (::lstat(driver_host_path(next).c_str(), &st) != 0) return m_recorder->stat(holder); // it would appear here
+    if (::lstat(next_host.c_str(), &st) != 0) return m_recorder->stat(holder); // it would appear here
     // A real directory with a name to look up in it is stat-ed in the next round: its identity
     // shows that `holder` still leads to it (observe.hpp). Not when ".." leaves it again, and never
     // for the root, which no recorded entry leads to: only its own stat shows it moved.
     if (!dir.empty() && S_ISDIR(st.st_mode) && !todo.empty() && todo.back() != "..")
-      m_recorder->stat_passing(holder, driver_host_path(next));
+      m_recorder->stat_passing(holder, next_host);
     else
       m_recorder->stat(holder);
     if (!S_ISLNK(st.st_mode)) {
@@ -127,7 +128,7 @@ void HostFs::record_lookup(std::string_view path) const {
       continue;
     }
     char target[PATH_MAX];
-    const ssize_t n = ::readlink(driver_host_path(next).c_str(), target, sizeof target - 1);
+    const ssize_t n = ::readlink(next_host.c_str(), target, sizeof target - 1);
     if (n <= 0) return m_recorder->spoil(); // changed under us
     if (++links > max_links) return;          // a loop: the lookup fails until a link in a recorded directory changes
     const std::string_view t(target, size_t(n));

@@ -241,6 +241,37 @@ TEST_CASE("spec: serialize prints what nlohmann's dump prints", "[spec]") {
   for (int i = 0; i < 300; ++i) check_same_as_dump(random_json(rng, 0));
 }
 
+// The writer checks strings eight bytes at a time: a byte that needs dump() in every lane of a
+// word and in the tail, next to every neighbour that does not, must still reach dump().
+TEST_CASE("spec: serialize finds a byte to escape at any place in a string", "[spec]") {
+  const std::string specials[] = {std::string(1, '\0'), "\x01", "\x1f", "\"", "\\", "\x7f", "\x80", "\xc3\xa9", "\xff"};
+  const std::string neighbours[] = {" ", "!", "#", "[", "]", "~", "A"}; // 0x20, 0x21, 0x23, 0x5b, 0x5d, 0x7e
+  for (size_t length = 1; length <= 19; ++length)
+    for (size_t at = 0; at < length; ++at)
+      for (const auto& special : specials) {
+        std::string s(length, 'x');
+        s.replace(at, 1, special);
+        const spec::Json json = {{"k", s}, {s, 1}};
+        std::string expected;
+        try {
+          expected = json.dump();
+        } catch (const nlohmann::json::type_error&) {
+          CHECK_THROWS_AS(spec::serialize(json, spec::Layout{}), nlohmann::json::type_error);
+          continue;
+        }
+        INFO("length " << length << " at " << at << " byte " << int(static_cast<unsigned char>(special[0])));
+        CHECK(spec::serialize(json, spec::Layout{}) == expected);
+      }
+  for (const auto& n : neighbours) {
+    const spec::Json json = {{"k", n + n + n + n + n + n + n + n + n}};
+    CHECK(spec::serialize(json, spec::Layout{}) == json.dump());
+  }
+  // Longer than the writer's first buffer: it grows without losing what it wrote.
+  spec::Json big = spec::Json::array();
+  for (int i = 0; i < 3000; ++i) big.push_back("/usr/lib/x86_64-linux-gnu/libnvidia-ml.so." + std::to_string(i));
+  CHECK(spec::serialize(big, spec::Layout{1, '\t', true}) == big.dump(1, '\t') + "\n");
+}
+
 TEST_CASE("spec: serialize refuses invalid UTF-8 as dump does", "[spec]") {
   const spec::Json bad = {{"k", std::string("\xff\xfe")}};
   CHECK_THROWS_AS(bad.dump(), nlohmann::json::type_error);

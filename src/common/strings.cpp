@@ -79,4 +79,13 @@ std::string printable(std::string_view s, size_t max) {
   return out;
 }
 
+std::string concat(std::initializer_list<std::string_view> pieces) {
+  size_t size = 0;
+  for (auto piece : pieces) size += piece.size();
+  std::string out;
+  out.reserve(size);
+  for (auto piece : pieces) out.append(piece);
+  return out;
+}
+
 } // namespace nvrunc

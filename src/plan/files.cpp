@@ -1,5 +1,6 @@
 // Bind mounts of host driver files, and the createContainer hook that links and indexes them.
 #include "internal.hpp"
+#include "nvrunc/common/strings.hpp"
 
 namespace nvrunc::plan::detail {
 
@@ -22,26 +23,34 @@ struct Files {
              std::vector<std::string> options = edits::read_only_bind_options()) {
     out.mounts.push_back({host, std::move(container), "bind", std::move(options), std::move(reason)});
   }
-  void link(const std::string& path, const std::string& target) {
+  // `--link PATH=TARGET`, each side given in pieces (one allocation for the argument).
+  void link(std::initializer_list<std::string_view> path, std::initializer_list<std::string_view> target) {
     args.emplace_back("--link");
-    args.push_back(path + "=" + target);
+    std::string& arg = args.emplace_back();
+    size_t size = 1;
+    for (auto piece : path) size += piece.size();
+    for (auto piece : target) size += piece.size();
+    arg.reserve(size);
+    for (auto piece : path) arg.append(piece);
+    arg.push_back('=');
+    for (auto piece : target) arg.append(piece);
   }
 };
 
 // The SONAME link and the ".so" development link of one injected library.
 void link_library(Files& f, const Library& lib, const std::string& dir) {
-  const std::string file = lib.file_name();
-  if (!lib.soname.empty() && lib.soname != file) f.link(dir + "/" + lib.soname, file);
-  const std::string& target = lib.soname.empty() ? file : lib.soname;
-  if (lib.prefix != target) f.link(dir + "/" + lib.prefix, target);
+  const std::string_view file = lib.file_name_view();
+  if (!lib.soname.empty() && lib.soname != file) f.link({dir, "/", lib.soname}, {file});
+  const std::string_view target = lib.soname.empty() ? file : std::string_view(lib.soname);
+  if (lib.prefix != target) f.link({dir, "/", lib.prefix}, {target});
 }
 
 // Links libnvidia-container adds besides the SONAME ones (reference §5.3, toolkit §2.3).
 void graphics_links(Files& f, const std::vector<Library>& libs, const std::string& dir) {
   for (const auto& lib : libs) {
-    if (lib.prefix == "libGLX_nvidia.so") f.link(dir + "/libGLX_indirect.so.0", lib.file_name());
+    if (lib.prefix == "libGLX_nvidia.so") f.link({dir, "/libGLX_indirect.so.0"}, {lib.file_name_view()});
     if (lib.prefix == "libnvidia-allocator.so" && !lib.soname.empty())
-      f.link(dir + "/gbm/nvidia-drm_gbm.so", "../" + lib.soname);
+      f.link({dir, "/gbm/nvidia-drm_gbm.so"}, {"../", lib.soname});
   }
 }
 
@@ -56,7 +65,7 @@ bool mount_libraries(Files& f, const std::vector<Library>& libs, Capabilities ca
   bool any = false;
   for (const auto& lib : libs) {
     if (!wanted(lib, caps)) continue;
-    f.mount(lib.host_path, dir + "/" + lib.file_name(), std::string(capability_name(lib.capability)) + what);
+    f.mount(lib.host_path, concat({dir, "/", lib.file_name_view()}), concat({capability_name(lib.capability), what}));
     link_library(f, lib, dir);
     any = true;
   }
@@ -75,7 +84,7 @@ void drm_links(Files& f, const Plan& plan) {
     for (const auto& n : gpu->drm) {
       const std::string name = n.path.substr(n.path.rfind('/') + 1);
       const bool card = name.starts_with("card");
-      f.link("/dev/dri/by-path/pci-" + bus + (card ? "-card" : "-render"), "../" + name);
+      f.link({"/dev/dri/by-path/pci-", bus, card ? "-card" : "-render"}, {"../", name});
     }
   }
 }
@@ -85,6 +94,12 @@ void drm_links(Files& f, const Plan& plan) {
 void plan_files(const request::Request& req, const discover::Inventory& inv, const Plan& plan, const Target& target,
                 const Options& options, edits::ContainerEdits& out) {
   Files f{out, {}};
+  // Sized once: a node brings some sixty mounts and twice as many link arguments, and growing the
+  // vectors step by step copies them all several times over.
+  const size_t libraries = inv.libraries.size() + inv.libraries32.size();
+  out.mounts.reserve(out.mounts.size() + libraries + inv.binaries.size() + inv.ipc.size() + inv.firmware.size() +
+                     inv.graphics_files.size() + inv.xorg_modules.size());
+  f.args.reserve(4 * libraries + 2 * plan.gpus.size() * 2 + 4);
   const auto caps = library_capabilities(req.capabilities);
   const bool graphics = caps.has(Capability::graphics);
   const bool libs = mount_libraries(f, inv.libraries, caps, target.library_dir, " library");
@@ -93,7 +108,7 @@ void plan_files(const request::Request& req, const discover::Inventory& inv, con
   if (graphics) graphics_links(f, inv.libraries, target.library_dir);
   for (const auto& bin : inv.binaries)
     if (req.capabilities.has(bin.capability))
-      f.mount(bin.host_path, target.binary_dir + "/" + bin.name, std::string(capability_name(bin.capability)) + " binary");
+      f.mount(bin.host_path, concat({target.binary_dir, "/", bin.name}), concat({capability_name(bin.capability), " binary"}));
   mount_host_files(f, inv.ipc, req.capabilities, true, ipc_options);
   mount_host_files(f, inv.firmware, caps, false);
   if (graphics) {
@@ -101,7 +116,9 @@ void plan_files(const request::Request& req, const discover::Inventory& inv, con
     mount_host_files(f, inv.xorg_modules, caps, true);
     drm_links(f, plan);
   }
-  std::vector<std::string> args = {"nvrunc-hook", "create-container"};
+  std::vector<std::string> args;
+  args.reserve(f.args.size() + 12);
+  args.insert(args.end(), {"nvrunc-hook", "create-container"});
   // The forward-compatibility directory first: its newer libcuda must win in the ld cache.
   if (libs && caps.has(Capability::compute) && !target.compat_dir.empty())
     args.insert(args.end(), {"--library-dir", target.compat_dir});

@@ -249,6 +249,7 @@ discover::Inventory rich() {
   inv.libraries32 = {library("libcuda.so", Capability::compute, "libcuda.so.1")};
   inv.libraries32[0].path = "/usr/lib/i386-linux-gnu/libcuda.so.550.54.15";
   inv.libraries.push_back(library("libGLX_nvidia.so", Capability::graphics, "libGLX_nvidia.so.0"));
+  inv.libraries.push_back(library("libnvidia-allocator.so", Capability::compute, "libnvidia-allocator.so.1"));
   inv.features[static_cast<int>(discover::Feature::gdrcopy)] = {{"/dev/gdrdrv", 'c', 508, 0, 0666, 0, 0, true, ""}};
   inv.firmware = {{"/lib/firmware/nvidia/550.54.15/gsp_ga10x.bin", "/drv/lib/firmware/nvidia/550.54.15/gsp_ga10x.bin", "GSP firmware"}};
   inv.ipc = {{"/run/nvidia-persistenced/socket", "/drv/run/nvidia-persistenced/socket", "persistenced socket", Capability::utility}};
@@ -342,6 +343,12 @@ TEST_CASE("plan: graphics brings DRM nodes, vendor files and links; compat32 the
   CHECK(has_arg("/dev/dri/by-path/pci-0000:07:00.0-card=../card1"));
   CHECK(has_arg("/dev/dri/by-path/pci-0000:07:00.0-render=../renderD128"));
   CHECK(has_arg(lib + "/libGLX_indirect.so.0=libGLX_nvidia.so.550.54.15"));
+  CHECK(has_arg(lib + "/gbm/nvidia-drm_gbm.so=../libnvidia-allocator.so.1"));
+  CHECK(has_arg(lib + "/libnvidia-allocator.so=libnvidia-allocator.so.1"));
+  auto glx = std::find_if(g->edits.mounts.begin(), g->edits.mounts.end(),
+                          [&](const auto& m) { return m.container_path == lib + "/libGLX_nvidia.so.550.54.15"; });
+  REQUIRE(glx != g->edits.mounts.end());
+  CHECK(glx->reason == "graphics library");
   CHECK(has_arg("/usr/lib/i386-linux-gnu/libcuda.so.1=libcuda.so.550.54.15"));
   CHECK(has_arg("/usr/lib/i386-linux-gnu"));
   auto utility = plan::make_plan(req(request::Devices::list, {"0"}, "utility"), inv, t, options());

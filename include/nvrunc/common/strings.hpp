@@ -1,6 +1,7 @@
 // Small string helpers used across modules (no allocation surprises, no locale).
 #pragma once
 
+#include <initializer_list>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -16,6 +17,8 @@ std::string to_lower(std::string_view s);
 std::string to_upper(std::string_view s);
 bool iequals(std::string_view a, std::string_view b);
 std::string join(const std::vector<std::string>& parts, std::string_view sep);
+// The pieces one after the other, in a single allocation (`a + b + c` makes one per `+`).
+std::string concat(std::initializer_list<std::string_view> pieces);
 // True when every character is an ASCII digit and s is not empty.
 bool is_digits(std::string_view s);
 // Text from an image for an error message: non-printable bytes as '?', at most `max` bytes then "...".

@@ -50,29 +50,46 @@ Result<Json*> ensure(Json& obj, const char* key, Json::value_t kind, const std::
 
 // An array of objects keyed by one string member: replaces the first element whose `key` equals a
 // value (unless it is already equal), or appends; either sets `changed`. The index is built once,
-// so applying n edits to m entries is O(n + m).
+// so applying n edits to m entries is O(n + m). It keys on views of the elements' own strings:
+// nlohmann keeps each string in its own allocation, which stays put when the array grows.
 class KeyedArray {
 public:
-  KeyedArray(Json& array, const char* key, bool& changed) : m_array(array), m_changed(changed) {
-    for (size_t i = 0; i < array.size(); ++i) {
-      const auto& e = array[i];
-      if (!e.is_object()) continue;
-      auto it = e.find(key);
-      if (it != e.end() && it->is_string()) m_index.emplace(it->get_ref<const std::string&>(), i);
-    }
+  KeyedArray(Json& array, const char* key, bool& changed, size_t adding = 0)
+      : m_array(array), m_key(key), m_changed(changed) {
+    array.get_ref<Json::array_t&>().reserve(array.size() + adding);
+    m_index.reserve(array.size() + adding);
+    for (size_t i = 0; i < array.size(); ++i) index(i);
   }
+  // `element` holds `value` as its key member.
   void upsert(const std::string& value, Json element) {
-    auto [it, added] = m_index.emplace(value, m_array.size());
-    if (added) m_array.push_back(std::move(element));
-    else if (m_array[it->second] != element) m_array[it->second] = std::move(element);
-    else return;
+    if (auto it = m_index.find(value); it == m_index.end()) {
+      m_array.push_back(std::move(element));
+      index(m_array.size() - 1);
+    } else if (m_array[it->second] != element) {
+      const size_t at = it->second;
+      m_index.erase(it); // its view points into the element replaced below
+      m_array[at] = std::move(element);
+      index(at);
+    } else {
+      return;
+    }
     m_changed = true;
   }
 
 private:
+  const std::string* key_of(const Json& e) const {
+    if (!e.is_object()) return nullptr;
+    auto it = e.find(m_key);
+    return it != e.end() && it->is_string() ? &it->get_ref<const std::string&>() : nullptr;
+  }
+  void index(size_t at) {
+    if (const std::string* k = key_of(m_array[at])) m_index.emplace(*k, at);
+  }
+
   Json& m_array;
+  const char* m_key;
   bool& m_changed;
-  std::unordered_map<std::string, size_t> m_index;
+  std::unordered_map<std::string_view, size_t> m_index;
 };
 
 Result<void> apply_env(Json& spec, const std::vector<std::string>& env, bool& changed) {
@@ -187,7 +204,7 @@ Result<void> apply_devices(Json& spec, const std::vector<DeviceNode>& nodes, boo
     return fail(std::move(r.error()));
   NVRUNC_TRY(resources, ensure(*linux_, "resources", Json::value_t::object, "linux.resources", changed));
   NVRUNC_TRY(rules, ensure(*resources, "devices", Json::value_t::array, "linux.resources.devices", changed));
-  KeyedArray devices((*linux_)["devices"], "path", changed);
+  KeyedArray devices((*linux_)["devices"], "path", changed, nodes.size());
   NVRUNC_TRY(allow, AllowRules::read(*rules));
   for (const auto& d : nodes) {
     devices.upsert(d.path, device_entry(d));
@@ -199,7 +216,7 @@ Result<void> apply_devices(Json& spec, const std::vector<DeviceNode>& nodes, boo
 Result<void> apply_mounts(Json& spec, const std::vector<Mount>& mounts, bool& changed) {
   if (mounts.empty()) return {};
   NVRUNC_TRY(list, ensure(spec, "mounts", Json::value_t::array, "mounts", changed));
-  KeyedArray keyed(*list, "destination", changed);
+  KeyedArray keyed(*list, "destination", changed, mounts.size());
   for (const auto& m : mounts) {
     Json e = object_with_room(4);
     auto& members = e.get_ref<Json::object_t&>();

@@ -251,6 +251,9 @@ TEST_CASE("config: plain files take the subset reader and read as toml++ reads t
            "x = [\n  \"a\", # one\n  'b',\n\n  1, true, # mixed, as TOML 1.0 allows\n]\ny = []\nz = [ ]",
            "[a.b.c]\nx = 1\n[a]\ny = 2\n[ a . d ]\n[a.b]\nz = 3\n",
            "top = 1\n[t]\ntop = 2\n[t2] # after\n\tk\t=\t\"v\"\t# c\n",
+           // comments are passed over eight bytes at a time: tabs and line ends in every lane
+           "# a long comment\twith a tab in its second word, and more text after it\nx = 1\n",
+           "#1234567\n#12345678\n#123456789\r\n#\t\t\t\t\t\t\t\t\t\n# 1234567890123456 # 12345678",
        }) {
     INFO(text);
     CHECK(config::detail::toml_subset_agrees(text) == std::optional<bool>(true));
@@ -266,6 +269,10 @@ TEST_CASE("config: plain files take the subset reader and read as toml++ reads t
            "n = [[1], [2]]",      // nested array
            "[[tables]]\n",        // array of tables
            "# \xc2\xa9\n",        // non-ASCII, even in a comment
+           "# a comment long enough to fill words \xc2\xa9 and more\n",
+           "# a comment long enough to fill words \x7f and more\n",     // DEL
+           "# a comment long enough to fill words \x01 and more\n",     // a control character
+           "# a comment long enough to fill words and a lone CR\r",
            "s = \"\x7f\"",        // DEL
            "a = 1\ra = 2",        // a lone carriage return
            "a = 1\na = 2",        // duplicate key

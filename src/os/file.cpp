@@ -28,6 +28,15 @@ struct Fd {
   }
 };
 
+std::string dir_of(const std::string& path) {
+  auto slash = path.rfind('/');
+  if (slash == std::string::npos) return ".";
+  if (slash == 0) return "/";
+  return path.substr(0, slash);
+}
+
+} // namespace
+
 Result<void> write_all(int fd, std::string_view data, const std::string& what) {
   while (!data.empty()) {
     ssize_t n = ::write(fd, data.data(), data.size());
@@ -39,15 +48,6 @@ Result<void> write_all(int fd, std::string_view data, const std::string& what) {
   }
   return {};
 }
-
-std::string dir_of(const std::string& path) {
-  auto slash = path.rfind('/');
-  if (slash == std::string::npos) return ".";
-  if (slash == 0) return "/";
-  return path.substr(0, slash);
-}
-
-} // namespace
 
 Result<std::string> read_file(const std::string& path, size_t limit) {
   Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
@@ -131,12 +131,12 @@ bool name_tmpfile(const Fd& fd, const std::string& dir, std::string& tmp) {
 
 // Writes `content` to `fd` (the temporary file for `path`) with the mode and owner asked for, and
 // syncs it. Errors name `path`, the file the caller is writing.
-Result<void> fill(const Fd& fd, std::string_view content, const WriteOptions& options, const std::string& path) {
+Result<void> fill(const Fd& fd, const ContentWriter& write, const WriteOptions& options, const std::string& path) {
   if (::fchmod(fd.fd, options.mode) != 0) return fail_errno("chmod `" + path + "`");
   if ((options.uid || options.gid) && geteuid() == 0 &&
       ::fchown(fd.fd, options.uid.value_or(static_cast<uid_t>(-1)), options.gid.value_or(static_cast<gid_t>(-1))) != 0)
     return fail_errno("chown `" + path + "`");
-  if (auto r = write_all(fd.fd, content, path); !r) return r;
+  if (auto r = write(fd.fd); !r) return r;
   if (::fsync(fd.fd) != 0) return fail_errno("fsync `" + path + "`");
   return {};
 }
@@ -144,17 +144,17 @@ Result<void> fill(const Fd& fd, std::string_view content, const WriteOptions& op
 // The temporary file, written and named: an unnamed O_TMPFILE file linked at the end where the
 // filesystem and /proc allow it (a kill mid-write leaves nothing), else a named file from the
 // start. Returns its name.
-Result<std::string> written_temp(const std::string& path, std::string_view content, const WriteOptions& options) {
+Result<std::string> written_temp(const std::string& path, const ContentWriter& write, const WriteOptions& options) {
   const std::string dir = dir_of(path);
   std::string tmp;
   Fd fd(::open(dir.c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, options.mode));
   if (fd.fd >= 0) {
-    if (auto r = fill(fd, content, options, path); !r) return fail(std::move(r.error()));
+    if (auto r = fill(fd, write, options, path); !r) return fail(std::move(r.error()));
     if (name_tmpfile(fd, dir, tmp)) return tmp;
     // Not linkable here (no /proc/self/fd in this mount namespace, ...): the named way instead.
   }
   if (auto r = make_named_temp(dir, fd, tmp); !r) return fail(std::move(r.error()));
-  if (auto r = fill(fd, content, options, path); !r) {
+  if (auto r = fill(fd, write, options, path); !r) {
     ::unlink(tmp.c_str());
     return fail(std::move(r.error()));
   }
@@ -164,7 +164,11 @@ Result<std::string> written_temp(const std::string& path, std::string_view conte
 } // namespace
 
 Result<void> write_file_atomic(const std::string& path, std::string_view content, const WriteOptions& options) {
-  NVRUNC_TRY(tmp, written_temp(path, content, options));
+  return write_file_atomic_with(path, [&](int fd) { return write_all(fd, content, path); }, options);
+}
+
+Result<void> write_file_atomic_with(const std::string& path, const ContentWriter& write, const WriteOptions& options) {
+  NVRUNC_TRY(tmp, written_temp(path, write, options));
   if (::rename(tmp.c_str(), path.c_str()) != 0) {
     auto e = fail_errno("rename `" + tmp + "` to `" + path + "`");
     ::unlink(tmp.c_str());

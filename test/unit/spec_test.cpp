@@ -1,6 +1,8 @@
 // config.json load/save: lossless (unknown keys, order, 64-bit integers), layout-preserving, atomic.
 #include <catch2/catch.hpp>
 
+#include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -174,7 +176,20 @@ TEST_CASE("spec: integers that do not fit in 64 bits are refused, not rounded", 
 
 namespace {
 
-// serialize() has its own writer: it must print exactly what nlohmann's dump() prints.
+// What spec::write puts into a file (a memfd), read back.
+std::string written(const spec::Json& json, const spec::Layout& layout) {
+  const int fd = ::memfd_create("spec-write", MFD_CLOEXEC);
+  REQUIRE(fd >= 0);
+  auto r = spec::write(fd, json, layout, "memfd");
+  REQUIRE(r);
+  std::string text(static_cast<size_t>(::lseek(fd, 0, SEEK_END)), '\0');
+  REQUIRE(::pread(fd, text.data(), text.size(), 0) == static_cast<ssize_t>(text.size()));
+  ::close(fd);
+  return text;
+}
+
+// serialize() has its own writer: it must print exactly what nlohmann's dump() prints, and
+// spec::write (the same writer, through a buffer into a file) the same bytes.
 void check_same_as_dump(const spec::Json& json) {
   for (const spec::Layout& layout : {spec::Layout{-1, ' ', false}, spec::Layout{-1, ' ', true}, spec::Layout{0, ' ', false},
                                      spec::Layout{1, '\t', true}, spec::Layout{2, ' ', false}, spec::Layout{4, ' ', true}}) {
@@ -182,6 +197,7 @@ void check_same_as_dump(const spec::Json& json) {
     const std::string expected = (layout.indent < 0 ? json.dump() : json.dump(layout.indent, layout.indent_char)) +
                                  (layout.trailing_newline ? "\n" : "");
     CHECK(spec::serialize(json, layout) == expected);
+    CHECK(written(json, layout) == expected);
   }
 }
 
@@ -270,6 +286,30 @@ TEST_CASE("spec: serialize finds a byte to escape at any place in a string", "[s
   spec::Json big = spec::Json::array();
   for (int i = 0; i < 3000; ++i) big.push_back("/usr/lib/x86_64-linux-gnu/libnvidia-ml.so." + std::to_string(i));
   CHECK(spec::serialize(big, spec::Layout{1, '\t', true}) == big.dump(1, '\t') + "\n");
+}
+
+// spec::write fills a 16 KiB buffer and writes it out whenever it is full: output that crosses it
+// many times, and strings longer than it (written around the buffer), come out in order.
+TEST_CASE("spec: write gives serialize's bytes, across its buffer and past it", "[spec]") {
+  spec::Json big = spec::Json::object();
+  for (int i = 0; i < 2000; ++i) big["k" + std::to_string(i)] = {{"path", "/usr/lib/x86_64-linux-gnu/libnvidia-ml.so." + std::to_string(i)}, {"n", i}};
+  big["long"] = std::string(40000, 'x');
+  big["long escaped"] = std::string(20000, 'y') + "\"\n" + std::string(20000, 'z');
+  big[std::string(17000, 'K')] = std::string(16383, 'v');
+  big["after"] = spec::Json::array({1, "two", nullptr, true, -3});
+  for (const spec::Layout& layout : {spec::Layout{-1, ' ', false}, spec::Layout{1, '\t', true}, spec::Layout{4, ' ', true}})
+    CHECK(written(big, layout) == spec::serialize(big, layout));
+  // Binary data (never read from text): serialize()'s form, the file started again.
+  spec::Json with_binary = big;
+  with_binary["zz"] = spec::Json::binary({1, 2, 3});
+  CHECK(written(with_binary, spec::Layout{2, ' ', false}) == spec::serialize(with_binary, spec::Layout{2, ' ', false}));
+  // A file that cannot be written: the error, naming it.
+  const int fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  REQUIRE(fd >= 0);
+  auto r = spec::write(fd, big, spec::Layout{}, "/bundle/config.json");
+  ::close(fd);
+  REQUIRE_FALSE(r);
+  CHECK(r.error().what().find("write `/bundle/config.json`") != std::string::npos);
 }
 
 TEST_CASE("spec: serialize refuses invalid UTF-8 as dump does", "[spec]") {

@@ -4,6 +4,7 @@
 
 #include <sys/types.h>
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -35,6 +36,13 @@ struct WriteOptions {
 // over `path` and, when `durable`, fsyncs the directory. A crash leaves either the old or the new
 // content, never a mix and never an empty file.
 Result<void> write_file_atomic(const std::string& path, std::string_view content, const WriteOptions& options);
+// The same, the content written by `write` into the descriptor it is given (the temporary file,
+// opened for writing), so that it never has to exist whole in memory. `write` may be called a
+// second time, with a new descriptor, when the first temporary file cannot be used.
+using ContentWriter = std::function<Result<void>(int fd)>;
+Result<void> write_file_atomic_with(const std::string& path, const ContentWriter& write, const WriteOptions& options);
+// Writes all of `data` to `fd` (retrying short writes and EINTR); `what` names the file in errors.
+Result<void> write_all(int fd, std::string_view data, const std::string& what);
 
 // Appends to a file created with 0644 if needed (O_APPEND: concurrent writers do not interleave lines).
 Result<void> append_file(const std::string& path, std::string_view content);

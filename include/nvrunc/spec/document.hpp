@@ -55,6 +55,8 @@ Result<Document> load(const std::string& bundle);
 
 // Serialises in the given layout.
 std::string serialize(const Json& json, const Layout& layout);
+// Writes what serialize() gives to the file `fd`, through a buffer (`path` names it in errors).
+Result<void> write(int fd, const Json& json, const Layout& layout, const std::string& path);
 
 // Detects the layout of JSON text (used by load).
 Layout detect_layout(std::string_view text);

@@ -187,43 +187,64 @@ private:
   }
 
   // Before a member or element (and before a closing bracket, as `first`): a comma unless it is the
-  // first, then in pretty layouts a newline and the indentation for `depth`, copied in one piece.
+  // first, then in pretty layouts a newline and the indentation for `depth`, copied in one piece
+  // (a fixed 32 bytes when they fit: a copy of constant size is two moves, not a call).
   void separator(bool first, int depth) {
     if (!m_pretty) {
       if (!first) put(',');
       return;
     }
     const size_t size = 2 + static_cast<size_t>(depth) * static_cast<size_t>(m_step);
-    if (m_separator.size() < size) {
+    if (m_separator.size() < size + 32) {
       m_separator = ",\n";
-      m_separator.append(2 * size, m_char);
+      m_separator.append(2 * size + 32, m_char);
+    }
+    if (size <= 32 && m_end - m_p >= 32) {
+      std::memcpy(m_p, m_separator.data() + first, 32);
+      m_p += size - first;
+      return;
     }
     put(m_separator.data() + first, size - first);
   }
 
-  // Printable ASCII other than '"' and '\\': dump() copies these unchanged. Eight bytes at a time,
-  // the last word overlapping the one before (or a short string padded with 'A'): each test below
-  // is nonzero exactly when some byte of the word matches (a borrow can only mark a byte above one
-  // that matches), and any byte with its top bit set fails as well.
-  static bool plain(const std::string& s) {
+  // Every std::string of libstdc++ has at least 16 readable bytes at data(): its own buffer (short
+  // strings) or an allocation of more than 15 characters. Short strings are read, checked and
+  // copied as two 8-byte words, the bytes past their end masked out (or copied and then written
+  // over), instead of byte by byte or through a call to memcpy.
+  static_assert(sizeof(std::string) == 32, "short strings are read 16 bytes at a time: libstdc++'s layout");
+  static constexpr size_t short_string = 16;
+
+  // The bytes of `s` from `at` (at most 8, fewer at the end), the rest of the word 'A' (plain).
+  static std::uint64_t word(const std::string& s, size_t at) {
+    std::uint64_t x;
+    std::memcpy(&x, s.data() + at, 8);
+    const size_t left = s.size() - at;
+    if (left >= 8) return x;
+    const std::uint64_t keep = left == 0 ? 0 : ~std::uint64_t(0) >> (64 - 8 * left);
+    return (x & keep) | (0x4141414141414141ull & ~keep);
+  }
+
+  // Printable ASCII other than '"' and '\\': dump() copies these unchanged. Eight bytes at a time
+  // (the last word of a long string overlapping the one before): each test below is nonzero
+  // exactly when some byte of the word matches (a borrow can only mark a byte above one that
+  // matches), and any byte with its top bit set fails as well.
+  static bool clean(std::uint64_t x) {
     constexpr std::uint64_t ones = 0x0101010101010101ull, tops = 0x8080808080808080ull;
-    const auto clean = [](std::uint64_t x) {
-      const auto has = [x](unsigned char c) {
-        const std::uint64_t y = x ^ (ones * c);
-        return (y - ones) & ~y;
-      };
-      return ((x | ((x - ones * 0x20) & ~x) | has('"') | has('\\') | has(0x7f)) & tops) == 0;
+    const auto has = [x](unsigned char c) {
+      const std::uint64_t y = x ^ (ones * c);
+      return (y - ones) & ~y;
     };
-    std::uint64_t x = ones * 'A';
+    return ((x | ((x - ones * 0x20) & ~x) | has('"') | has('\\') | has(0x7f)) & tops) == 0;
+  }
+  static bool plain(const std::string& s) {
     const size_t n = s.size();
-    if (n < 8) {
-      std::memcpy(&x, s.data(), n);
-      return clean(x);
-    }
+    if (n <= short_string) return clean(word(s, 0)) && (n <= 8 || clean(word(s, 8)));
     for (size_t i = 0; i + 8 < n; i += 8) {
+      std::uint64_t x;
       std::memcpy(&x, s.data() + i, 8);
       if (!clean(x)) return false;
     }
+    std::uint64_t x;
     std::memcpy(&x, s.data() + n - 8, 8);
     return clean(x);
   }
@@ -234,15 +255,23 @@ private:
       put(json ? json->dump() : Json(s).dump());
       return;
     }
-    if (static_cast<size_t>(m_end - m_p) < s.size() + 2 && !room(s.size() + 2)) {
+    const size_t n = s.size();
+    if (n <= short_string && m_end - m_p >= static_cast<std::ptrdiff_t>(short_string + 2)) {
+      *m_p = '"';
+      std::memcpy(m_p + 1, s.data(), short_string);
+      m_p[1 + n] = '"';
+      m_p += n + 2;
+      return;
+    }
+    if (static_cast<size_t>(m_end - m_p) < n + 2 && !room(n + 2)) {
       put('"'); // longer than the file's buffer: in pieces
-      put(s.data(), s.size());
+      put(s.data(), n);
       put('"');
       return;
     }
     *m_p++ = '"';
-    std::memcpy(m_p, s.data(), s.size());
-    m_p += s.size();
+    std::memcpy(m_p, s.data(), n);
+    m_p += n;
     *m_p++ = '"';
   }
 

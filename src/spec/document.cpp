@@ -6,6 +6,9 @@
 #include <span>
 #include <cstdint>
 #include <cstring>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -209,44 +212,50 @@ private:
 
   // Every std::string of libstdc++ has at least 16 readable bytes at data(): its own buffer (short
   // strings) or an allocation of more than 15 characters. Short strings are read, checked and
-  // copied as two 8-byte words, the bytes past their end masked out (or copied and then written
+  // copied as one 16-byte block, the bytes past their end masked out (or copied and then written
   // over), instead of byte by byte or through a call to memcpy.
   static_assert(sizeof(std::string) == 32, "short strings are read 16 bytes at a time: libstdc++'s layout");
   static constexpr size_t short_string = 16;
 
-  // The bytes of `s` from `at` (at most 8, fewer at the end), the rest of the word 'A' (plain).
-  static std::uint64_t word(const std::string& s, size_t at) {
-    std::uint64_t x;
-    std::memcpy(&x, s.data() + at, 8);
-    const size_t left = s.size() - at;
-    if (left >= 8) return x;
-    const std::uint64_t keep = left == 0 ? 0 : ~std::uint64_t(0) >> (64 - 8 * left);
-    return (x & keep) | (0x4141414141414141ull & ~keep);
+  // Printable ASCII other than '"' and '\\': dump() copies these unchanged. Checked 16 bytes at a
+  // time (the last block of a long string overlapping the one before; a short string's bytes past
+  // its end masked out).
+#if defined(__SSE2__)
+  // The bytes of a block that need dump(), as bits: below 0x20 or from 0x80 on (negative as signed
+  // bytes), '"', '\\' and DEL.
+  static unsigned needs_dump(const char* p) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    const __m128i bad = _mm_or_si128(_mm_or_si128(_mm_cmplt_epi8(v, _mm_set1_epi8(0x20)), _mm_cmpeq_epi8(v, _mm_set1_epi8('"'))),
+                                     _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\\')), _mm_cmpeq_epi8(v, _mm_set1_epi8(0x7f))));
+    return static_cast<unsigned>(_mm_movemask_epi8(bad));
   }
-
-  // Printable ASCII other than '"' and '\\': dump() copies these unchanged. Eight bytes at a time
-  // (the last word of a long string overlapping the one before): each test below is nonzero
-  // exactly when some byte of the word matches (a borrow can only mark a byte above one that
-  // matches), and any byte with its top bit set fails as well.
-  static bool clean(std::uint64_t x) {
+#else
+  // The same from two 8-byte words: each test below is nonzero exactly when some byte of the word
+  // matches (a borrow can only mark a byte above one that matches), and a byte with its top bit set
+  // fails as well; bit i set for byte i.
+  static unsigned needs_dump(const char* p) {
     constexpr std::uint64_t ones = 0x0101010101010101ull, tops = 0x8080808080808080ull;
-    const auto has = [x](unsigned char c) {
-      const std::uint64_t y = x ^ (ones * c);
-      return (y - ones) & ~y;
-    };
-    return ((x | ((x - ones * 0x20) & ~x) | has('"') | has('\\') | has(0x7f)) & tops) == 0;
+    unsigned bits = 0;
+    for (int half = 0; half < 2; ++half) {
+      std::uint64_t x;
+      std::memcpy(&x, p + 8 * half, 8);
+      const auto has = [x](unsigned char c) {
+        const std::uint64_t y = x ^ (ones * c);
+        return (y - ones) & ~y;
+      };
+      const std::uint64_t bad = (x | ((x - ones * 0x20) & ~x) | has('"') | has('\\') | has(0x7f)) & tops;
+      for (int i = 0; i < 8; ++i)
+        if (bad >> (8 * i + 7) & 1) bits |= 1u << (8 * half + i);
+    }
+    return bits;
   }
+#endif
   static bool plain(const std::string& s) {
     const size_t n = s.size();
-    if (n <= short_string) return clean(word(s, 0)) && (n <= 8 || clean(word(s, 8)));
-    for (size_t i = 0; i + 8 < n; i += 8) {
-      std::uint64_t x;
-      std::memcpy(&x, s.data() + i, 8);
-      if (!clean(x)) return false;
-    }
-    std::uint64_t x;
-    std::memcpy(&x, s.data() + n - 8, 8);
-    return clean(x);
+    if (n <= short_string) return (needs_dump(s.data()) & ((1u << n) - 1)) == 0;
+    for (size_t i = 0; i + short_string < n; i += short_string)
+      if (needs_dump(s.data() + i) != 0) return false;
+    return needs_dump(s.data() + n - short_string) == 0;
   }
 
   // `json` is the string's own value when there is one (a key has none).

@@ -88,4 +88,10 @@ std::string concat(std::initializer_list<std::string_view> pieces) {
   return out;
 }
 
+std::string hex(std::uint64_t value, int digits) {
+  std::string out(static_cast<size_t>(digits), '0');
+  for (int i = digits - 1; i >= 0 && value != 0; --i, value >>= 4) out[static_cast<size_t>(i)] = "0123456789abcdef"[value & 15];
+  return out;
+}
+
 } // namespace nvrunc

@@ -5,11 +5,11 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstdio>
 #include <cstring>
 #include <ctime>
 
 #include "internal.hpp"
+#include "nvrunc/common/strings.hpp"
 #include "nvrunc/os/file.hpp"
 #include "nvrunc/os/unique_fd.hpp"
 
@@ -28,9 +28,7 @@ std::int64_t now_ns() {
 std::string file_name(std::string_view key) {
   std::uint64_t h = 14695981039346656037ull; // FNV-1a
   for (unsigned char c : key) h = (h ^ c) * 1099511628211ull;
-  char name[48];
-  std::snprintf(name, sizeof name, "inventory-%016llx.bin", static_cast<unsigned long long>(h));
-  return name;
+  return "inventory-" + hex(h, 16) + ".bin";
 }
 
 std::string error_text(int err) { return std::strerror(err); }

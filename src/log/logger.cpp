@@ -2,7 +2,6 @@
 
 #include <unistd.h>
 
-#include <cstdio>
 #include <ctime>
 
 #include "nvrunc/os/file.hpp"
@@ -53,10 +52,19 @@ std::string rfc3339(std::chrono::system_clock::time_point when) {
   const auto day = floor<days>(secs);
   const year_month_day date(day);
   const hh_mm_ss<seconds> time(secs - day);
-  char buf[48];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02dZ", int(date.year()), unsigned(date.month()),
-                unsigned(date.day()), int(time.hours().count()), int(time.minutes().count()),
-                int(time.seconds().count()));
+  // Digits by hand: printf's machinery is the largest code a create would otherwise run for this.
+  // system_clock counts nanoseconds in 64 bits: its years are 1677 to 2262, always four digits.
+  const int year = int(date.year());
+  char buf[] = "0000-00-00T00:00:00Z";
+  const auto put = [&buf](size_t at, unsigned value, int width) {
+    for (int i = width - 1; i >= 0; --i, value /= 10) buf[at + static_cast<size_t>(i)] = static_cast<char>('0' + value % 10);
+  };
+  put(0, unsigned(year), 4);
+  put(5, unsigned(date.month()), 2);
+  put(8, unsigned(date.day()), 2);
+  put(11, unsigned(time.hours().count()), 2);
+  put(14, unsigned(time.minutes().count()), 2);
+  put(17, unsigned(time.seconds().count()), 2);
   return buf;
 }
 

@@ -7,8 +7,8 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio> // rename
 #include <cstdint>
-#include <cstdio>
 #include <cstdlib>
 #include <vector>
 
@@ -112,10 +112,8 @@ bool name_tmpfile(const Fd& fd, const std::string& dir, std::string& tmp) {
   bool by_descriptor = true;
   const std::string proc = "/proc/self/fd/" + std::to_string(fd.fd);
   for (int attempt = 0; attempt < 16; ++attempt) {
-    char suffix[32];
-    std::snprintf(suffix, sizeof suffix, "%d-%u", static_cast<int>(::getpid()),
-                  static_cast<unsigned>(::random()) ^ static_cast<unsigned>(attempt));
-    tmp = dir + "/.nvrunc-tmp-" + suffix;
+    tmp = dir + "/.nvrunc-tmp-" + std::to_string(::getpid()) + "-" +
+          std::to_string(static_cast<unsigned>(::random()) ^ static_cast<unsigned>(attempt));
     const int rc = by_descriptor ? ::linkat(fd.fd, "", AT_FDCWD, tmp.c_str(), AT_EMPTY_PATH)
                                  : ::linkat(AT_FDCWD, proc.c_str(), AT_FDCWD, tmp.c_str(), AT_SYMLINK_FOLLOW);
     if (rc == 0) return true;

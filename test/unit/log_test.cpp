@@ -1,6 +1,9 @@
 // runc-format log lines: the JSON shape containerd decodes, and logrus text.
 #include <catch2/catch.hpp>
 
+#include <ctime>
+#include <vector>
+
 #include <nlohmann/json.hpp>
 
 #include "nvrunc/log/logger.hpp"
@@ -52,4 +55,21 @@ TEST_CASE("log: levels", "[log]") {
   CHECK(log::parse_level("trace") == log::Level::debug);
   CHECK(log::parse_level("warn") == log::Level::warning);
   CHECK_FALSE(log::parse_level("loud"));
+}
+
+// rfc3339 writes its digits by hand (no printf on the create path): the same text as gmtime_r and
+// strftime give, across days, months and leap years, to the end of system_clock's range (its
+// nanoseconds end in 2262).
+TEST_CASE("log: rfc3339 gives what gmtime and strftime give", "[log]") {
+  std::vector<std::time_t> times = {0, 59, 60, 3599, 3600, 86399, 86400, 951782400 /* 2000-02-29 */,
+                                    1709164800 /* 2024-02-29 */, 1735689599, 1764464523, 7258118399 /* 2199-12-31T23:59:59 */};
+  for (std::time_t t = 0; t < 9214646400; t += 7777777) times.push_back(t); // to 2262, every ~90 days
+  for (auto t : times) {
+    std::tm tm{};
+    REQUIRE(gmtime_r(&t, &tm));
+    char expected[64];
+    REQUIRE(std::strftime(expected, sizeof expected, "%Y-%m-%dT%H:%M:%SZ", &tm) > 0);
+    INFO(t);
+    CHECK(log::rfc3339(std::chrono::system_clock::from_time_t(t)) == expected);
+  }
 }

@@ -20,6 +20,12 @@ Error Error::wrap(std::string_view context) const& {
   return std::move(copy).wrap(context);
 }
 
+tl::unexpected<Error> fail(Errc code, std::string message, int sys_errno) {
+  return tl::unexpected<Error>(Error(code, std::move(message), sys_errno));
+}
+
+tl::unexpected<Error> fail(Error error) { return tl::unexpected<Error>(std::move(error)); }
+
 tl::unexpected<Error> fail_errno(std::string message) {
   int saved = errno;
   return tl::unexpected<Error>(Error(Errc::io, std::move(message), saved));

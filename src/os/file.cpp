@@ -152,9 +152,16 @@ Result<std::string> written_temp(const std::string& path, const ContentWriter& w
     // Not linkable here (no /proc/self/fd in this mount namespace, ...): the named way instead.
   }
   if (auto r = make_named_temp(dir, fd, tmp); !r) return fail(std::move(r.error()));
-  if (auto r = fill(fd, write, options, path); !r) {
+  // Removed whatever way the writing ends early: an error, or an exception from `write` (dump()
+  // throws on invalid UTF-8, allocation can fail).
+  try {
+    if (auto r = fill(fd, write, options, path); !r) {
+      ::unlink(tmp.c_str());
+      return fail(std::move(r.error()));
+    }
+  } catch (...) {
     ::unlink(tmp.c_str());
-    return fail(std::move(r.error()));
+    throw;
   }
   return tmp;
 }

@@ -1,7 +1,7 @@
 #include "nvrunc/spec/document.hpp"
 
 #include <algorithm>
-#include <array>
+#include <bit>
 #include <charconv>
 #include <span>
 #include <cstdint>
@@ -115,7 +115,7 @@ private:
 
 // Writes exactly what nlohmann's dump() writes (ensure_ascii off, strict UTF-8), several times
 // faster: dump() escapes every string byte by byte, while nearly every string in a spec is
-// printable ASCII that it copies unchanged; this one checks eight bytes at a time and copies the
+// printable ASCII that it copies unchanged; this one checks 16 bytes at a time and copies the
 // string whole, into a buffer it fills through a pointer. Any other string, and every double,
 // still goes through dump() itself, so escapes, UTF-8 checks and number formatting stay nlohmann's.
 class Writer {
@@ -234,6 +234,7 @@ private:
   // matches (a borrow can only mark a byte above one that matches), and a byte with its top bit set
   // fails as well; bit i set for byte i.
   static unsigned needs_dump(const char* p) {
+    static_assert(std::endian::native == std::endian::little, "bit i of the mask is byte i of the word");
     constexpr std::uint64_t ones = 0x0101010101010101ull, tops = 0x8080808080808080ull;
     unsigned bits = 0;
     for (int half = 0; half < 2; ++half) {

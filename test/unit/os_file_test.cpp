@@ -2,6 +2,8 @@
 // know their size (procfs, pipes), read straight into the string.
 #include <catch2/catch.hpp>
 
+#include <stdexcept>
+
 #include <fcntl.h>
 #include <seccomp.h>
 #include <sys/wait.h>
@@ -139,5 +141,43 @@ TEST_CASE("os::write_file_atomic: still works where the descriptor cannot be lin
   REQUIRE(WIFEXITED(status));
   CHECK(WEXITSTATUS(status) == 0);
   CHECK(test::read_file(path) == "new");
+  CHECK(test::list_dir(dir.path()) == std::vector<std::string>{"config.json"});
+}
+
+// Where the filesystem has no O_TMPFILE (NFS, FUSE, older overlayfs) the temporary file is named
+// from the start: a writer that throws (dump() on invalid UTF-8) must not leave it in the bundle.
+TEST_CASE("os::write_file_atomic_with: a named temporary file is removed when the writer throws", "[os]") {
+  test::TempDir dir;
+  const auto path = (dir.path() / "config.json").string();
+  test::write_file(path, "old");
+  const pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+    if (!ctx ||
+        seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EOPNOTSUPP), SCMP_SYS(openat), 1,
+                         SCMP_A2(SCMP_CMP_MASKED_EQ, __O_TMPFILE, __O_TMPFILE)) != 0 ||
+        seccomp_load(ctx) != 0)
+      ::_exit(2);
+    int calls = 0;
+    try {
+      (void)os::write_file_atomic_with(
+          path,
+          [&](int fd) -> Result<void> {
+            ++calls;
+            if (::write(fd, "half", 4) != 4) return fail(Errc::io, "write");
+            throw std::runtime_error("the writer gave up");
+          },
+          {});
+    } catch (const std::runtime_error&) {
+      ::_exit(calls == 1 ? 0 : 5);
+    }
+    ::_exit(6);
+  }
+  int status = 0;
+  REQUIRE(::waitpid(pid, &status, 0) == pid);
+  REQUIRE(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
+  CHECK(test::read_file(path) == "old");
   CHECK(test::list_dir(dir.path()) == std::vector<std::string>{"config.json"});
 }

@@ -23,34 +23,27 @@ struct Files {
              std::vector<std::string> options = edits::read_only_bind_options()) {
     out.mounts.push_back({host, std::move(container), "bind", std::move(options), std::move(reason)});
   }
-  // `--link PATH=TARGET`, each side given in pieces (one allocation for the argument).
-  void link(std::initializer_list<std::string_view> path, std::initializer_list<std::string_view> target) {
+  // `--link PATH=TARGET`, given in pieces (one allocation for the argument).
+  void link(std::initializer_list<std::string_view> pieces) {
     args.emplace_back("--link");
-    std::string& arg = args.emplace_back();
-    size_t size = 1;
-    for (auto piece : path) size += piece.size();
-    for (auto piece : target) size += piece.size();
-    arg.reserve(size);
-    for (auto piece : path) arg.append(piece);
-    arg.push_back('=');
-    for (auto piece : target) arg.append(piece);
+    args.push_back(concat(pieces));
   }
 };
 
 // The SONAME link and the ".so" development link of one injected library.
 void link_library(Files& f, const Library& lib, const std::string& dir) {
-  const std::string_view file = lib.file_name_view();
-  if (!lib.soname.empty() && lib.soname != file) f.link({dir, "/", lib.soname}, {file});
+  const std::string_view file = lib.file_name();
+  if (!lib.soname.empty() && lib.soname != file) f.link({dir, "/", lib.soname, "=", file});
   const std::string_view target = lib.soname.empty() ? file : std::string_view(lib.soname);
-  if (lib.prefix != target) f.link({dir, "/", lib.prefix}, {target});
+  if (lib.prefix != target) f.link({dir, "/", lib.prefix, "=", target});
 }
 
 // Links libnvidia-container adds besides the SONAME ones (reference §5.3, toolkit §2.3).
 void graphics_links(Files& f, const std::vector<Library>& libs, const std::string& dir) {
   for (const auto& lib : libs) {
-    if (lib.prefix == "libGLX_nvidia.so") f.link({dir, "/libGLX_indirect.so.0"}, {lib.file_name_view()});
+    if (lib.prefix == "libGLX_nvidia.so") f.link({dir, "/libGLX_indirect.so.0=", lib.file_name()});
     if (lib.prefix == "libnvidia-allocator.so" && !lib.soname.empty())
-      f.link({dir, "/gbm/nvidia-drm_gbm.so"}, {"../", lib.soname});
+      f.link({dir, "/gbm/nvidia-drm_gbm.so=../", lib.soname});
   }
 }
 
@@ -65,7 +58,7 @@ bool mount_libraries(Files& f, const std::vector<Library>& libs, Capabilities ca
   bool any = false;
   for (const auto& lib : libs) {
     if (!wanted(lib, caps)) continue;
-    f.mount(lib.host_path, concat({dir, "/", lib.file_name_view()}), concat({capability_name(lib.capability), what}));
+    f.mount(lib.host_path, concat({dir, "/", lib.file_name()}), concat({capability_name(lib.capability), what}));
     link_library(f, lib, dir);
     any = true;
   }
@@ -84,7 +77,7 @@ void drm_links(Files& f, const Plan& plan) {
     for (const auto& n : gpu->drm) {
       const std::string name = n.path.substr(n.path.rfind('/') + 1);
       const bool card = name.starts_with("card");
-      f.link({"/dev/dri/by-path/pci-", bus, card ? "-card" : "-render"}, {"../", name});
+      f.link({"/dev/dri/by-path/pci-", bus, card ? "-card=../" : "-render=../", name});
     }
   }
 }

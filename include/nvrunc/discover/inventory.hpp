@@ -81,8 +81,7 @@ struct Library {
   std::string path;      // real path inside the driver root
   std::string host_path; // the same file as seen from the host
   std::string soname;    // DT_SONAME ("" if none)
-  std::string file_name() const { return std::string(file_name_view()); }
-  std::string_view file_name_view() const { return std::string_view(path).substr(path.rfind('/') + 1); }
+  std::string_view file_name() const { return std::string_view(path).substr(path.rfind('/') + 1); }
 };
 
 struct Binary {

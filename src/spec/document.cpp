@@ -142,6 +142,9 @@ public:
     return m_written;
   }
 
+  // The layout's newline after the value.
+  void trailing_newline() { put('\n'); }
+
   // False when the tree holds a value text never parses to (binary).
   bool value(const Json& v, int depth) {
     switch (v.type()) {
@@ -403,8 +406,8 @@ Result<void> write(int fd, const Json& json, const Layout& layout, const std::st
     if (::ftruncate(fd, 0) != 0 || ::lseek(fd, 0, SEEK_SET) != 0) return fail_errno("truncate `" + path + "`");
     return os::write_all(fd, serialize(json, layout), path);
   }
-  if (auto r = writer.finish(); !r) return r;
-  return layout.trailing_newline ? os::write_all(fd, "\n", path) : Result<void>{};
+  if (layout.trailing_newline) writer.trailing_newline(); // in the last write, not one of its own
+  return writer.finish();
 }
 
 Result<Document> load(const std::string& bundle) {

@@ -119,9 +119,7 @@ TEST_CASE("os::write_file_atomic: still works where the descriptor cannot be lin
   test::TempDir dir;
   const auto path = (dir.path() / "config.json").string();
   test::write_file(path, "old");
-  const pid_t pid = ::fork();
-  REQUIRE(pid >= 0);
-  if (pid == 0) {
+  CHECK(test::exit_status_in_child([&] {
     // The descriptor link refused, and so is the last resort (a named temporary file, created with
     // O_EXCL): only the /proc/self/fd link is left to succeed.
     scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
@@ -131,15 +129,11 @@ TEST_CASE("os::write_file_atomic: still works where the descriptor cannot be lin
         seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(openat), 1, SCMP_A2(SCMP_CMP_MASKED_EQ, O_EXCL, O_EXCL)) != 0 ||
         seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(open), 1, SCMP_A1(SCMP_CMP_MASKED_EQ, O_EXCL, O_EXCL)) != 0 ||
         seccomp_load(ctx) != 0)
-      ::_exit(2);
-    if (::open("/tmp/nvrunc-excl-probe", O_CREAT | O_EXCL | O_WRONLY, 0600) >= 0 || errno != EACCES) ::_exit(4);
-    if (::linkat(0, "", AT_FDCWD, "/nonexistent/x", AT_EMPTY_PATH) == 0 || errno != ENOENT) ::_exit(3);
-    ::_exit(os::write_file_atomic(path, "new", {}) ? 0 : 1);
-  }
-  int status = 0;
-  REQUIRE(::waitpid(pid, &status, 0) == pid);
-  REQUIRE(WIFEXITED(status));
-  CHECK(WEXITSTATUS(status) == 0);
+      return 2;
+    if (::open("/tmp/nvrunc-excl-probe", O_CREAT | O_EXCL | O_WRONLY, 0600) >= 0 || errno != EACCES) return 4;
+    if (::linkat(0, "", AT_FDCWD, "/nonexistent/x", AT_EMPTY_PATH) == 0 || errno != ENOENT) return 3;
+    return os::write_file_atomic(path, "new", {}) ? 0 : 1;
+  }) == 0);
   CHECK(test::read_file(path) == "new");
   CHECK(test::list_dir(dir.path()) == std::vector<std::string>{"config.json"});
 }
@@ -150,15 +144,13 @@ TEST_CASE("os::write_file_atomic_with: a named temporary file is removed when th
   test::TempDir dir;
   const auto path = (dir.path() / "config.json").string();
   test::write_file(path, "old");
-  const pid_t pid = ::fork();
-  REQUIRE(pid >= 0);
-  if (pid == 0) {
+  CHECK(test::exit_status_in_child([&] {
     scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
     if (!ctx ||
         seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EOPNOTSUPP), SCMP_SYS(openat), 1,
                          SCMP_A2(SCMP_CMP_MASKED_EQ, __O_TMPFILE, __O_TMPFILE)) != 0 ||
         seccomp_load(ctx) != 0)
-      ::_exit(2);
+      return 2;
     int calls = 0;
     try {
       (void)os::write_file_atomic_with(
@@ -170,14 +162,10 @@ TEST_CASE("os::write_file_atomic_with: a named temporary file is removed when th
           },
           {});
     } catch (const std::runtime_error&) {
-      ::_exit(calls == 1 ? 0 : 5);
+      return calls == 1 ? 0 : 5;
     }
-    ::_exit(6);
-  }
-  int status = 0;
-  REQUIRE(::waitpid(pid, &status, 0) == pid);
-  REQUIRE(WIFEXITED(status));
-  CHECK(WEXITSTATUS(status) == 0);
+    return 6;
+  }) == 0);
   CHECK(test::read_file(path) == "old");
   CHECK(test::list_dir(dir.path()) == std::vector<std::string>{"config.json"});
 }

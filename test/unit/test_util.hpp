@@ -126,4 +126,15 @@ inline ProcessResult run_process(const std::vector<std::string>& argv, const std
 
 inline bool is_root() { return ::geteuid() == 0; }
 
+// Runs `child` in a forked process (where a seccomp filter it loads stays) and returns the status it
+// exits with; -1 when it could not be started or did not exit.
+template <class F> int exit_status_in_child(F child) {
+  const pid_t pid = ::fork();
+  if (pid < 0) return -1;
+  if (pid == 0) ::_exit(child());
+  int status = 0;
+  if (::waitpid(pid, &status, 0) != pid || !WIFEXITED(status)) return -1;
+  return WEXITSTATUS(status);
+}
+
 } // namespace nvrunc::test

@@ -302,22 +302,11 @@ TEST_CASE("rooted: a mount point cannot be replaced (root only)", "[rooted][comp
   t.check_sentinel();
 }
 
-// Runs `child` in a forked process, where a seccomp filter it loads stays; its exit status.
-template <class F> int exit_status_in_child(F child) {
-  const pid_t pid = ::fork();
-  REQUIRE(pid >= 0);
-  if (pid == 0) ::_exit(child());
-  int status = 0;
-  REQUIRE(::waitpid(pid, &status, 0) == pid);
-  REQUIRE(WIFEXITED(status));
-  return WEXITSTATUS(status);
-}
-
 // A kernel before 5.6 has no openat2: the first call answers ENOSYS and every lookup after it walks
 // in user space, with the same confinement. Emulated with a seccomp filter.
 TEST_CASE("rooted: without openat2 (ENOSYS) lookups walk, and stay inside the root", "[rooted][component]") {
   Hostile h;
-  CHECK(exit_status_in_child([&] {
+  CHECK(test::exit_status_in_child([&] {
           scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
           if (!ctx || seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(openat2), 0) != 0 || seccomp_load(ctx) != 0)
             return 2;
@@ -339,7 +328,7 @@ TEST_CASE("rooted: without openat2 (ENOSYS) lookups walk, and stay inside the ro
 // says openat2 exists, so the error stands and no second open is tried by the walk.
 TEST_CASE("rooted: ENOSYS from one open is an error, not a reason to walk", "[rooted][component]") {
   Hostile h;
-  CHECK(exit_status_in_child([&] {
+  CHECK(test::exit_status_in_child([&] {
           auto root = RootDir::open(h.root.string(), Resolver::automatic);
           if (!root) return 3;
           // ENOSYS for openat2 relative to this root only; the probe (relative to the cwd) still works.

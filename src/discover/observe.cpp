@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <climits>
 #include <cstring>
 #include <iterator>
 
@@ -16,28 +17,37 @@ namespace nvrunc::discover {
 
 namespace {
 
-// stat(2)'s identity and timestamps as a fixed-size value; `present` false when the path does not
-// exist (ENOENT, ENOTDIR); nullopt for any other error (not checkable).
-struct StatValue {
+// stat(2)'s identity and timestamps as fixed-size fields; `present` false when the path does not
+// exist (ENOENT, ENOTDIR); nullopt for any other error (not checkable). An observation's value is
+// the fields' bytes.
+struct StatFields {
   bool present = false;
-  std::string value;
+  std::int64_t fields[9] = {};
   std::int64_t newest_ns = 0;
+  std::string_view bytes() const { return {reinterpret_cast<const char*>(fields), sizeof fields}; }
 };
 
-std::optional<StatValue> stat_value(const std::string& path) {
+std::optional<StatFields> stat_fields(const char* path) {
   struct stat st;
-  if (::stat(path.c_str(), &st) != 0) {
-    if (errno == ENOENT || errno == ENOTDIR) return StatValue{};
+  if (::stat(path, &st) != 0) {
+    if (errno == ENOENT || errno == ENOTDIR) return StatFields{};
     return std::nullopt;
   }
   const std::int64_t mtime = std::int64_t(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
   const std::int64_t ctime = std::int64_t(st.st_ctim.tv_sec) * 1'000'000'000 + st.st_ctim.tv_nsec;
-  const std::int64_t fields[] = {std::int64_t(st.st_dev),  std::int64_t(st.st_ino), std::int64_t(st.st_mode),
-                                 std::int64_t(st.st_uid),  std::int64_t(st.st_gid), std::int64_t(st.st_rdev),
-                                 std::int64_t(st.st_size), mtime,                   ctime};
-  StatValue v{true, std::string(sizeof fields, '\0'), std::max(mtime, ctime)};
-  std::memcpy(v.value.data(), fields, sizeof fields);
-  return v;
+  return StatFields{true,
+                    {std::int64_t(st.st_dev), std::int64_t(st.st_ino), std::int64_t(st.st_mode), std::int64_t(st.st_uid),
+                     std::int64_t(st.st_gid), std::int64_t(st.st_rdev), std::int64_t(st.st_size), mtime, ctime},
+                    std::max(mtime, ctime)};
+}
+
+// `path` as a C string in `buf`; false when it cannot be one (too long for any system call, or
+// with a NUL byte).
+bool c_path(std::string_view path, char (&buf)[PATH_MAX]) {
+  if (path.size() >= sizeof buf || path.find('\0') != std::string_view::npos) return false;
+  std::memcpy(buf, path.data(), path.size());
+  buf[path.size()] = '\0';
+  return true;
 }
 
 std::string joined(const std::vector<std::string>& names) {
@@ -68,14 +78,21 @@ std::string kept_names(const std::vector<std::string>& names, std::string_view f
 
 // One read of one byte more than expected: a procfs file of a page or less comes whole, and a
 // regular file never reads short before its end.
-bool content_matches(const Observation& o) {
-  os::UniqueFd fd(::open(o.path.c_str(), O_RDONLY | O_CLOEXEC));
+bool content_matches(const char* path, const ObservationView& o) {
+  os::UniqueFd fd(::open(path, O_RDONLY | O_CLOEXEC));
   if (!fd.valid()) return !o.present && errno == ENOENT;
   if (!o.present) return false;
-  std::string bytes(o.value.size() + 1, '\0');
+  char small[4096];
+  std::string large;
+  const size_t want = o.value.size() + 1;
+  char* buf = small;
+  if (want > sizeof small) {
+    large.resize(want);
+    buf = large.data();
+  }
   ssize_t n;
-  while ((n = ::read(fd.get(), bytes.data(), bytes.size())) < 0 && errno == EINTR) {}
-  return n == ssize_t(o.value.size()) && std::string_view(bytes).substr(0, size_t(n)) == o.value;
+  while ((n = ::read(fd.get(), buf, want)) < 0 && errno == EINTR) {}
+  return n == ssize_t(o.value.size()) && std::string_view(buf, size_t(n)) == o.value;
 }
 
 } // namespace
@@ -87,9 +104,11 @@ Listing Listing::filtered(const std::vector<std::string>& prefixes) const {
   return l;
 }
 
-Listing list_directory(const std::string& host_path) {
+Listing list_directory(const std::string& host_path) { return list_directory(host_path.c_str()); }
+
+Listing list_directory(const char* host_path) {
   Listing l;
-  os::UniqueFd fd(::open(host_path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  os::UniqueFd fd(::open(host_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!fd.valid()) {
     l.failed = errno != ENOENT && errno != ENOTDIR;
     return l;
@@ -148,11 +167,11 @@ void Recorder::listing(const std::string& path, const Listing& l, const std::vec
 }
 
 void Recorder::record_stat(const std::string& path, bool itself) {
-  auto v = stat_value(path);
+  auto v = stat_fields(path.c_str());
   if (!v) return spoil();
   m_newest_ns = std::max(m_newest_ns, v->newest_ns);
   if (itself) m_stat_for_itself.insert(path);
-  add({Observation::Kind::stat, path, v->present, std::move(v->value), ""});
+  add({Observation::Kind::stat, path, v->present, v->present ? std::string(v->bytes()) : std::string(), ""});
 }
 
 void Recorder::stat(const std::string& path) { record_stat(path, true); }
@@ -181,25 +200,25 @@ std::vector<Observation> Recorder::observations() const {
   return kept;
 }
 
-bool observations_hold(const std::vector<Observation>& observations) {
-  for (const auto& o : observations) {
-    switch (o.kind) {
-    case Observation::Kind::content:
-      if (!content_matches(o)) return false;
-      break;
-    case Observation::Kind::listing: {
-      auto l = list_directory(o.path);
-      if (l.failed || l.present != o.present || kept_names(l.names, o.filter) != o.value) return false;
-      break;
-    }
-    case Observation::Kind::stat: {
-      auto v = stat_value(o.path);
-      if (!v || v->present != o.present || v->value != o.value) return false;
-      break;
-    }
-    }
+bool observation_holds(const ObservationView& o) {
+  char path[PATH_MAX];
+  if (!c_path(o.path, path)) return false;
+  switch (o.kind) {
+  case Observation::Kind::content: return content_matches(path, o);
+  case Observation::Kind::listing: {
+    auto l = list_directory(path);
+    return !l.failed && l.present == o.present && kept_names(l.names, o.filter) == o.value;
   }
-  return true;
+  case Observation::Kind::stat: {
+    auto v = stat_fields(path);
+    return v && v->present == o.present && (v->present ? v->bytes() == o.value : o.value.empty());
+  }
+  }
+  return false;
+}
+
+bool observations_hold(const std::vector<Observation>& observations) {
+  return std::all_of(observations.begin(), observations.end(), [](const Observation& o) { return observation_holds(o); });
 }
 
 } // namespace nvrunc::discover

@@ -73,11 +73,6 @@ std::optional<std::string> read_snapshot(const std::string& path, std::string& u
   return std::move(*bytes);
 }
 
-bool fresh(const Snapshot& s, std::string_view key, std::int64_t now) {
-  return s.key == key && s.created_ns <= now && now - s.created_ns < snapshot_max_age_ns &&
-         observations_hold(s.observations);
-}
-
 CachedInventory finish(Inventory inv, CacheUse use, std::string path, std::string note, const HostFs& fs,
                        const DiscoverOptions& options) {
   if (inv.driver_loaded()) detail::discover_ipc(fs, options, inv);
@@ -117,9 +112,8 @@ Result<CachedInventory> discover_cached(const HostRoots& roots, const DiscoverOp
   std::string untrusted = check_dir(cache.dir);
   if (untrusted.empty()) {
     auto bytes = read_snapshot(path, untrusted);
-    auto snapshot = bytes ? decode_snapshot(*bytes) : std::nullopt;
-    if (snapshot && fresh(*snapshot, key, now_ns()))
-      return finish(std::move(snapshot->inventory), CacheUse::hit, path, "", fs, options);
+    if (auto inv = bytes ? fresh_inventory(*bytes, key, now_ns()) : std::nullopt)
+      return finish(std::move(*inv), CacheUse::hit, path, "", fs, options);
   }
   // Every change after `start` (or within the racy window before it) has a timestamp the
   // observations below can tell apart from the one they saw, however coarse the clock.

@@ -12,7 +12,7 @@ namespace nvrunc::discover {
 namespace {
 
 constexpr std::string_view magic = "nvrunc inventory snapshot\n";
-constexpr std::uint32_t format_version = 2; // 2: Observation::filter
+constexpr std::uint32_t format_version = 3; // 2: Observation::filter; 3: observations before the inventory
 
 // A field added to one of these structs must be added to its list below (and format_version
 // raised); the sizes catch a forgotten one at compile time.
@@ -42,7 +42,10 @@ template <class V> void fields(V& v, Inventory& i) {
     i.features[2], i.features[3], i.warnings);
 }
 template <class V> void fields(V& v, Observation& o) { v(o.kind, o.path, o.present, o.value, o.filter); }
-template <class V> void fields(V& v, Snapshot& s) { v(s.key, s.created_ns, s.inventory, s.observations); }
+template <class V> void fields(V& v, ObservationView& o) { v(o.kind, o.path, o.present, o.value, o.filter); }
+// The observations come before the inventory: a replay checks them straight from the bytes and
+// decodes the inventory only when they all hold (fresh_inventory).
+template <class V> void fields(V& v, Snapshot& s) { v(s.key, s.created_ns, s.observations, s.inventory); }
 
 template <class T> inline constexpr bool is_enum_field = std::is_same_v<T, Capability> || std::is_same_v<T, Observation::Kind>;
 template <class T> constexpr std::uint64_t enum_limit() {
@@ -92,6 +95,13 @@ public:
 
   template <class... T> void operator()(T&... items) { (get(items), ...); }
 
+  // A list's count, its items then read one by one.
+  size_t count() {
+    const auto n = number(4);
+    if (n > m_rest.size()) ok = false;
+    return ok ? size_t(n) : 0;
+  }
+
 private:
   bool take(size_t n, std::string_view& out) {
     if (!ok || m_rest.size() < n) return ok = false;
@@ -106,16 +116,11 @@ private:
     for (size_t i = 0; i < width; ++i) v |= std::uint64_t(static_cast<unsigned char>(b[i])) << (8 * i);
     return v;
   }
-  // A count can never exceed the bytes left: every item takes at least one.
-  size_t count() {
-    const auto n = number(4);
-    if (n > m_rest.size()) ok = false;
-    return ok ? size_t(n) : 0;
-  }
   void get(std::string& s) {
     std::string_view b;
     if (take(count(), b)) s.assign(b);
   }
+  void get(std::string_view& s) { take(count(), s); } // a count never exceeds the bytes left
   void get(bool& b) {
     const auto v = number(1);
     if (v > 1) ok = false;
@@ -162,16 +167,43 @@ std::string encode_snapshot(const Snapshot& snapshot) {
   return std::move(w.out);
 }
 
-std::optional<Snapshot> decode_snapshot(std::string_view bytes) {
+namespace {
+// A reader past the magic line and the version; nullopt for another format.
+std::optional<Reader> open_snapshot(std::string_view bytes) {
   if (!bytes.starts_with(magic)) return std::nullopt;
   Reader r(bytes.substr(magic.size()));
   std::uint32_t version = 0;
-  Snapshot s;
   r(version);
   if (!r.ok || version != format_version) return std::nullopt;
-  r(s);
-  if (!r.ok || !r.at_end()) return std::nullopt;
+  return r;
+}
+} // namespace
+
+std::optional<Snapshot> decode_snapshot(std::string_view bytes) {
+  auto r = open_snapshot(bytes);
+  if (!r) return std::nullopt;
+  Snapshot s;
+  (*r)(s);
+  if (!r->ok || !r->at_end()) return std::nullopt;
   return s;
+}
+
+std::optional<Inventory> fresh_inventory(std::string_view bytes, std::string_view key, std::int64_t now_ns) {
+  auto r = open_snapshot(bytes);
+  if (!r) return std::nullopt;
+  std::string_view k;
+  std::int64_t created_ns = 0;
+  (*r)(k, created_ns);
+  if (!r->ok || k != key || created_ns > now_ns || now_ns - created_ns >= snapshot_max_age_ns) return std::nullopt;
+  for (size_t n = r->count(); n > 0 && r->ok; --n) {
+    ObservationView o;
+    (*r)(o);
+    if (!r->ok || !observation_holds(o)) return std::nullopt;
+  }
+  Inventory inv;
+  (*r)(inv);
+  if (!r->ok || !r->at_end()) return std::nullopt;
+  return inv;
 }
 
 } // namespace nvrunc::discover

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <climits>
 #include <cstdio>
 #include <thread>
 
@@ -91,6 +92,50 @@ TEST_CASE("snapshot: encoding round trip and refusal of anything else", "[discov
   std::string huge_count = bytes;
   huge_count[37] = '\x7f'; // the high byte of the key's length: more than the bytes left
   CHECK_FALSE(discover::decode_snapshot(huge_count));
+}
+
+TEST_CASE("snapshot: fresh_inventory replays the observations from the bytes", "[discover][snapshot]") {
+  Node n;
+  discover::HostFs fs(n.roots);
+  discover::Recorder recorder;
+  fs.record_into(&recorder);
+  auto inv = discover::discover(fs, n.opts);
+  REQUIRE(inv);
+  const std::int64_t now = 1'000'000'000'000;
+  const std::string bytes = discover::encode_snapshot({"key", now - 5, *inv, recorder.observations()});
+
+  auto back = discover::fresh_inventory(bytes, "key", now);
+  REQUIRE(back);
+  CHECK(Node::encoding(*back) == Node::encoding(*inv));
+  CHECK_FALSE(discover::fresh_inventory(bytes, "other key", now));
+  CHECK_FALSE(discover::fresh_inventory(bytes, "key", now - 6));                               // from the future
+  CHECK_FALSE(discover::fresh_inventory(bytes, "key", now - 5 + discover::snapshot_max_age_ns)); // too old
+  CHECK(discover::fresh_inventory(bytes, "key", now - 6 + discover::snapshot_max_age_ns));
+  for (size_t cut = 0; cut < bytes.size(); cut += (cut < 200 ? 1 : 97)) // every truncation is refused
+    CHECK_FALSE(discover::fresh_inventory(std::string_view(bytes).substr(0, cut), "key", now));
+  CHECK_FALSE(discover::fresh_inventory(bytes + "x", "key", now));
+
+  SECTION("a change any observation sees") {
+    test::write_file(n.root + "/proc/driver/nvidia/version", "NVRM version: NVIDIA UNIX x86_64 Kernel Module  560.1.2  x\n");
+    CHECK_FALSE(discover::fresh_inventory(bytes, "key", now));
+  }
+  SECTION("an observed path that is no C string") {
+    auto obs = recorder.observations();
+    obs.front().path.push_back('\0');
+    CHECK_FALSE(discover::observations_hold(obs));
+    CHECK_FALSE(discover::fresh_inventory(discover::encode_snapshot({"key", now, *inv, obs}), "key", now));
+    obs.front().path = "/" + std::string(PATH_MAX, 'x');
+    CHECK_FALSE(discover::observations_hold(obs));
+  }
+  SECTION("a procfs file longer than a stack buffer") {
+    discover::Observation big{discover::Observation::Kind::content, n.root + "/big", true, std::string(10000, 'b'), ""};
+    test::write_file(big.path, big.value);
+    CHECK(discover::observations_hold({big}));
+    test::write_file(big.path, big.value + "c");
+    CHECK_FALSE(discover::observations_hold({big}));
+    test::write_file(big.path, std::string(9999, 'b') + "c");
+    CHECK_FALSE(discover::observations_hold({big}));
+  }
 }
 
 TEST_CASE("snapshot: used while it holds, replaced when it does not", "[discover][snapshot]") {

@@ -57,6 +57,17 @@ struct Observation {
   bool operator==(const Observation&) const = default;
 };
 
+// An observation whose strings live elsewhere (in a snapshot's bytes: replayed without copying).
+struct ObservationView {
+  Observation::Kind kind = Observation::Kind::stat;
+  std::string_view path;
+  bool present = false;
+  std::string_view value;
+  std::string_view filter;
+  ObservationView() = default;
+  ObservationView(const Observation& o) : kind(o.kind), path(o.path), present(o.present), value(o.value), filter(o.filter) {}
+};
+
 // A directory's sorted entry names; `present` false when it does not exist (ENOENT, ENOTDIR);
 // `failed` when it could not be read for another reason (then `present` is false too).
 // filtered() keeps the names starting with one of `prefixes` (all of them when there are none).
@@ -67,6 +78,7 @@ struct Listing {
   Listing filtered(const std::vector<std::string>& prefixes) const;
 };
 Listing list_directory(const std::string& host_path);
+Listing list_directory(const char* host_path);
 
 class Recorder {
 public:
@@ -114,6 +126,8 @@ private:
 // recording to be saved.
 inline constexpr std::int64_t racy_window_ns = 1'000'000'000;
 
+// Whether the observation still holds. A path that is no C string (too long, a NUL byte) does not.
+bool observation_holds(const ObservationView& observation);
 // Whether every observation still holds. Stops at the first that does not.
 bool observations_hold(const std::vector<Observation>& observations);
 

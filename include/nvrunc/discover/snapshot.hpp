@@ -77,4 +77,11 @@ std::string encode_snapshot(const Snapshot& snapshot);
 // out of bounds; every count is checked against the bytes left).
 std::optional<Snapshot> decode_snapshot(std::string_view bytes);
 
+// The inventory of the snapshot in `bytes` when it is one for `key`, created less than the maximum
+// age before `now_ns` (CLOCK_REALTIME) and not after it, and its observations all still hold. The
+// observations are replayed from the bytes in place (stopping at the first that fails); the
+// inventory is decoded only then. nullopt otherwise, and for anything decode_snapshot refuses
+// (though damage after a failed observation goes unseen: nothing of the file is used then).
+std::optional<Inventory> fresh_inventory(std::string_view bytes, std::string_view key, std::int64_t now_ns);
+
 } // namespace nvrunc::discover

@@ -41,12 +41,21 @@ std::string self_executable() {
   return self;
 }
 
-std::string find_executable(const std::string& name, const std::string& search_path) {
+std::optional<FileId> self_identity() {
+  static const std::optional<FileId> self = []() -> std::optional<FileId> {
+    struct stat st;
+    if (::stat("/proc/self/exe", &st) != 0) return std::nullopt;
+    return FileId{st.st_dev, st.st_ino};
+  }();
+  return self;
+}
+
+std::string find_executable(const std::string& name, const std::string& search_path, FileId* id) {
   if (name.empty()) return "";
-  if (name.find('/') != std::string::npos) return is_executable_file(name) ? name : "";
+  if (name.find('/') != std::string::npos) return is_executable_file(name, id) ? name : "";
   for (auto dir : split(search_path, ':')) {
-    std::string candidate = std::string(dir.empty() ? "." : dir) + "/" + name;
-    if (is_executable_file(candidate)) return candidate;
+    std::string candidate = concat({dir.empty() ? std::string_view(".") : dir, "/", name});
+    if (is_executable_file(candidate, id)) return candidate;
   }
   return "";
 }

@@ -207,9 +207,10 @@ bool path_exists(const std::string& path) {
   return ::stat(path.c_str(), &st) == 0;
 }
 
-bool is_executable_file(const std::string& path) {
+bool is_executable_file(const std::string& path, FileId* id) {
   struct stat st;
   if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return false;
+  if (id) *id = {st.st_dev, st.st_ino};
   return ::access(path.c_str(), X_OK) == 0;
 }
 

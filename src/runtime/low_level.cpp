@@ -14,15 +14,15 @@ constexpr const char* system_path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/u
 } // namespace
 
 Result<std::string> find_low_level_runtime(const std::vector<std::string>& candidates) {
-  const std::string self = os::self_executable();
+  const auto self = os::self_identity();
   const char* env_path = std::getenv("PATH");
   const std::string search = (env_path && *env_path ? std::string(env_path) + ":" : std::string()) + system_path;
   std::vector<std::string> skipped;
   for (const auto& name : candidates) {
-    std::string path = name.find('/') != std::string::npos ? (os::is_executable_file(name) ? name : "")
-                                                           : os::find_executable(name, search);
+    os::FileId id;
+    std::string path = os::find_executable(name, search, &id); // a name with a `/` is taken as it is
     if (path.empty()) continue;
-    if (!self.empty() && os::same_file(path, self)) {
+    if (self && id == *self) {
       skipped.push_back(path);
       continue; // a `runc` that is really nvrunc would exec itself forever
     }

@@ -4,10 +4,12 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "nvrunc/common/error.hpp"
+#include "nvrunc/os/file.hpp"
 
 namespace nvrunc::os {
 
@@ -16,10 +18,14 @@ Error exec_program(const std::string& path, const std::vector<std::string>& argv
 
 // The absolute path of the running executable (/proc/self/exe), "" if unknown.
 std::string self_executable();
+// The running executable's identity (a stat of /proc/self/exe, which holds even when its path has
+// been replaced since), read once; nullopt if unknown.
+std::optional<FileId> self_identity();
 
 // Looks a bare name up in the directories of `search_path` ("a:b:c"); absolute or relative paths
-// containing "/" are checked as they are. Returns "" when nothing executable is found.
-std::string find_executable(const std::string& name, const std::string& search_path);
+// containing "/" are checked as they are. Returns "" when nothing executable is found; the found
+// file's identity into `id` when one is given.
+std::string find_executable(const std::string& name, const std::string& search_path, FileId* id = nullptr);
 
 // Whether two paths name the same file (same device and inode).
 bool same_file(const std::string& a, const std::string& b);

@@ -52,7 +52,14 @@ bool path_exists(const std::string& path);
 // Creates (or replaces) a character device node with exactly `mode`. Needs CAP_MKNOD: without it
 // the error says that root is needed.
 Result<void> make_char_device(const std::string& path, unsigned major, unsigned minor, mode_t mode);
-bool is_executable_file(const std::string& path);
+// A file's identity: the device and inode stat(2) gives.
+struct FileId {
+  dev_t dev = 0;
+  ino_t ino = 0;
+  bool operator==(const FileId&) const = default;
+};
+// Whether `path` is a regular file we may execute; its identity into `id` when one is given.
+bool is_executable_file(const std::string& path, FileId* id = nullptr);
 
 // Joins a root prefix and an absolute path: join_root("/mock", "/dev/nvidia0") = "/mock/dev/nvidia0";
 // a root of "" or "/" returns the path unchanged.

@@ -156,6 +156,17 @@ Result<void> check_unknown_nvrunc_keys(const toml::table& root, std::string_view
   return {};
 }
 
+// The node at a dotted path of bare keys ("nvidia-container-cli.ldconfig"), or nullptr: a lookup
+// per part, where toml++'s at_path() would first parse the path for quoting and array indices.
+const toml::node* at_dotted(const toml::table& root, std::string_view path) {
+  const toml::table* table = &root;
+  for (size_t dot; (dot = path.find('.')) != std::string_view::npos; path.remove_prefix(dot + 1)) {
+    const toml::node* part = table->get(path.substr(0, dot));
+    if (!part || !(table = part->as_table())) return nullptr;
+  }
+  return table->get(path);
+}
+
 // The file's table: plain files through the subset reader, everything else (and every error)
 // through toml++.
 Result<toml::table> read_table(std::string_view toml_text, std::string_view name) {
@@ -185,7 +196,7 @@ Result<Config> parse(std::string_view toml_text, std::string_view name) {
   Config config;
   config.source = std::string(name);
   for (const auto& key : keys()) {
-    const toml::node* node = root.at_path(key.path).node();
+    const toml::node* node = at_dotted(root, key.path);
     if (!node) continue;
     if (auto r = key.set(*node, config); !r)
       return fail(std::move(r.error()).wrap("read `" + std::string(name) + "`: key `" + std::string(key.path) + "`"));

@@ -45,6 +45,16 @@ struct Node {
     REQUIRE(inv);
     return encoding(*inv);
   }
+  // A discovery of the node, with what it observed.
+  std::pair<discover::Inventory, std::vector<discover::Observation>> recorded_discovery() {
+    discover::HostFs fs(roots);
+    discover::Recorder recorder;
+    fs.record_into(&recorder);
+    auto inv = discover::discover(fs, opts);
+    REQUIRE(inv);
+    REQUIRE(recorder.usable());
+    return {std::move(*inv), recorder.observations()};
+  }
   static std::string encoding(const discover::Inventory& inv) { return discover::encode_snapshot({"", 0, inv, {}}); }
   // A saved snapshot that still holds, so the next change is the only difference.
   void prime() {
@@ -65,21 +75,16 @@ struct Node {
 
 TEST_CASE("snapshot: encoding round trip and refusal of anything else", "[discover][snapshot]") {
   Node n;
-  discover::HostFs fs(n.roots);
-  discover::Recorder recorder;
-  fs.record_into(&recorder);
-  auto inv = discover::discover(fs, n.opts);
-  REQUIRE(inv);
-  REQUIRE(recorder.usable());
-  REQUIRE(recorder.observations().size() > 10);
-  const discover::Snapshot s{"key", 1234, *inv, recorder.observations()};
+  const auto [inv, observations] = n.recorded_discovery();
+  REQUIRE(observations.size() > 10);
+  const discover::Snapshot s{"key", 1234, inv, observations};
   const std::string bytes = discover::encode_snapshot(s);
   auto back = discover::decode_snapshot(bytes);
   REQUIRE(back);
   CHECK(back->key == "key");
   CHECK(back->created_ns == 1234);
   CHECK(back->observations == s.observations);
-  CHECK(back->inventory.libraries.size() == inv->libraries.size());
+  CHECK(back->inventory.libraries.size() == inv.libraries.size());
   CHECK(discover::encode_snapshot(*back) == bytes);
   CHECK(discover::observations_hold(back->observations));
 
@@ -96,17 +101,13 @@ TEST_CASE("snapshot: encoding round trip and refusal of anything else", "[discov
 
 TEST_CASE("snapshot: fresh_inventory replays the observations from the bytes", "[discover][snapshot]") {
   Node n;
-  discover::HostFs fs(n.roots);
-  discover::Recorder recorder;
-  fs.record_into(&recorder);
-  auto inv = discover::discover(fs, n.opts);
-  REQUIRE(inv);
+  const auto [inv, observations] = n.recorded_discovery();
   const std::int64_t now = 1'000'000'000'000;
-  const std::string bytes = discover::encode_snapshot({"key", now - 5, *inv, recorder.observations()});
+  const std::string bytes = discover::encode_snapshot({"key", now - 5, inv, observations});
 
   auto back = discover::fresh_inventory(bytes, "key", now);
   REQUIRE(back);
-  CHECK(Node::encoding(*back) == Node::encoding(*inv));
+  CHECK(Node::encoding(*back) == Node::encoding(inv));
   CHECK_FALSE(discover::fresh_inventory(bytes, "other key", now));
   CHECK_FALSE(discover::fresh_inventory(bytes, "key", now - 6));                               // from the future
   CHECK_FALSE(discover::fresh_inventory(bytes, "key", now - 5 + discover::snapshot_max_age_ns)); // too old
@@ -120,10 +121,10 @@ TEST_CASE("snapshot: fresh_inventory replays the observations from the bytes", "
     CHECK_FALSE(discover::fresh_inventory(bytes, "key", now));
   }
   SECTION("an observed path that is no C string") {
-    auto obs = recorder.observations();
+    auto obs = observations;
     obs.front().path.push_back('\0');
     CHECK_FALSE(discover::observations_hold(obs));
-    CHECK_FALSE(discover::fresh_inventory(discover::encode_snapshot({"key", now, *inv, obs}), "key", now));
+    CHECK_FALSE(discover::fresh_inventory(discover::encode_snapshot({"key", now, inv, obs}), "key", now));
     obs.front().path = "/" + std::string(PATH_MAX, 'x');
     CHECK_FALSE(discover::observations_hold(obs));
   }

@@ -99,6 +99,18 @@ TEST_CASE("snapshot: encoding round trip and refusal of anything else", "[discov
   CHECK_FALSE(discover::decode_snapshot(huge_count));
 }
 
+// The fuzzer starts from this seed: in an older format it is refused at the version and the fuzzer
+// never reaches the fields (it was a format-1 file until format 3). Refresh it from a benchmark
+// node's cache (<node>/nvrunc-cache/inventory-*.bin) whenever format_version changes.
+TEST_CASE("snapshot: the fuzz corpus's seed is a snapshot of the current format", "[discover][snapshot]") {
+  auto bytes = os::read_file(NVRUNC_FUZZ_CORPUS "/snapshot/gpu8-node.bin");
+  REQUIRE(bytes);
+  auto seed = discover::decode_snapshot(*bytes);
+  REQUIRE(seed);
+  CHECK(seed->inventory.gpus.size() == 8);
+  CHECK(seed->observations.size() > 10);
+}
+
 TEST_CASE("snapshot: fresh_inventory replays the observations from the bytes", "[discover][snapshot]") {
   Node n;
   const auto [inv, observations] = n.recorded_discovery();

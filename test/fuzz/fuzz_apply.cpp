@@ -209,6 +209,35 @@ bool self_conflicting(const edits::ContainerEdits& e) {
   return false;
 }
 
+// The first entry with an edit's key (the one apply keeps up to date) is exactly the edit's entry:
+// an entry already there that differs in any member, in their order or in a value's type is
+// replaced (apply compares without building the edit's entry first).
+void check_exact(const Json& after, const edits::ContainerEdits& e) {
+  const auto first_with = [](const Json* list, const char* key, const std::string& value) -> const Json* {
+    for (const auto& x : *list)
+      if (x.is_object() && x.contains(key) && x[key] == value) return &x;
+    return nullptr;
+  };
+  for (const auto& d : e.device_nodes) {
+    Json expected = Json::object();
+    for (auto& [k, v] : std::initializer_list<std::pair<const char*, Json>>{
+             {"path", d.path}, {"type", std::string(1, d.type)}, {"major", d.major}, {"minor", d.minor},
+             {"fileMode", d.file_mode}, {"uid", d.uid}, {"gid", d.gid}})
+      expected[k] = v;
+    const Json* x = first_with(at(after, {"linux", "devices"}), "path", d.path);
+    fuzz::expect(x && *x == expected, "every device node's entry is exactly the edit's");
+  }
+  for (const auto& m : e.mounts) {
+    Json expected = Json::object();
+    expected["destination"] = m.container_path;
+    expected["type"] = m.type;
+    expected["source"] = m.host_path;
+    expected["options"] = m.options;
+    const Json* x = first_with(at(after, {"mounts"}), "destination", m.container_path);
+    fuzz::expect(x && *x == expected, "every mount's entry is exactly the edit's");
+  }
+}
+
 bool known_bug(std::string_view text, const edits::ContainerEdits& e) {
   if (!fuzz::known_bug_list()) return false;
   if (fuzz::skip_known("env-edit-without-value"))
@@ -264,5 +293,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   check_lossless(before, once, edits);
   check_present(once, edits);
+  if (!self_conflicting(edits)) check_exact(once, edits);
   return 0;
 }

@@ -155,6 +155,67 @@ TEST_CASE("apply: reports whether the spec changed, and leaves equal entries as 
 // variable twice (two CDI devices may) end with the later value, but a second application passes
 // through the earlier one. Such edits may report a change that leaves the spec as it was (config.json
 // is then rewritten with the same tree); they never hide one.
+// Entries already there are compared with the edit's without building it (is_mount_entry,
+// is_device_entry): the answer must be Json equality's, member for member and in order.
+TEST_CASE("apply: an entry counts as present only when it equals the edit's", "[apply]") {
+  edits::ContainerEdits one;
+  one.mounts.push_back({"/host/libcuda.so.1", "/usr/lib/libcuda.so.1", "bind", {"ro", "nosuid", "bind"}, "test"});
+  one.device_nodes.push_back({"/dev/nvidia1", "/dev/nvidia1", 'c', 195, 1, 0660, 0, 44, "none", "gpu 1"});
+  auto expected = *spec::parse("{}", "t");
+  REQUIRE(edits::apply(expected, one).value());
+  const spec::Json mount = expected["mounts"][0], device = expected["linux"]["devices"][0];
+
+  // As written, and as read back (numbers unsigned): present.
+  for (const auto& as_read : {expected, *spec::parse(expected.dump(), "t")}) {
+    auto s = as_read;
+    CHECK_FALSE(edits::apply(s, one).value());
+    CHECK(s == as_read);
+  }
+  const std::vector<std::string> mounts = {
+      R"({"destination":"/usr/lib/libcuda.so.1","type":"bind","source":"/host/libcuda.so.1","options":["nosuid","ro","bind"]})",
+      R"({"destination":"/usr/lib/libcuda.so.1","type":"bind","source":"/host/libcuda.so.1","options":["ro","nosuid"]})",
+      R"({"destination":"/usr/lib/libcuda.so.1","type":"bind","source":"/host/libcuda.so.1","options":["ro","nosuid","bind","x"]})",
+      R"({"destination":"/usr/lib/libcuda.so.1","type":"bind","source":"/host/libcuda.so.1","options":["ro","nosuid",1]})",
+      R"({"destination":"/usr/lib/libcuda.so.1","type":"bind","source":"/host/libcuda.so.1","options":"ro"})",
+      R"({"destination":"/usr/lib/libcuda.so.1","type":"rbind","source":"/host/libcuda.so.1","options":["ro","nosuid","bind"]})",
+      R"({"destination":"/usr/lib/libcuda.so.1","type":null,"source":"/host/libcuda.so.1","options":["ro","nosuid","bind"]})",
+      R"({"destination":"/usr/lib/libcuda.so.1","source":"/host/libcuda.so.1","type":"bind","options":["ro","nosuid","bind"]})",
+      R"({"destination":"/usr/lib/libcuda.so.1","type":"bind","source":"/host/libcuda.so.1"})",
+      R"({"destination":"/usr/lib/libcuda.so.1","type":"bind","source":"/host/libcuda.so.1","options":["ro","nosuid","bind"],"uidMappings":[]})",
+      R"({"destination":"/usr/lib/libcuda.so.1","type":"bind","src":"/host/libcuda.so.1","options":["ro","nosuid","bind"]})",
+  };
+  const std::vector<std::string> devices = {
+      R"({"path":"/dev/nvidia1","type":"b","major":195,"minor":1,"fileMode":432,"uid":0,"gid":44})",
+      R"({"path":"/dev/nvidia1","type":"c","major":195,"minor":2,"fileMode":432,"uid":0,"gid":44})",
+      R"({"path":"/dev/nvidia1","type":"c","major":195,"minor":1,"fileMode":438,"uid":0,"gid":44})",
+      R"({"path":"/dev/nvidia1","type":"c","major":195,"minor":1,"fileMode":432,"uid":0,"gid":"44"})",
+      R"({"path":"/dev/nvidia1","type":"c","major":195,"minor":1,"fileMode":432,"gid":44,"uid":0})",
+      R"({"path":"/dev/nvidia1","type":"c","major":195,"minor":1,"fileMode":432,"uid":0})",
+      R"({"path":"/dev/nvidia1","type":"cc","major":195,"minor":1,"fileMode":432,"uid":0,"gid":44})",
+      R"({"path":"/dev/nvidia1","type":"c","major":-195,"minor":1,"fileMode":432,"uid":0,"gid":44})",
+  };
+  // Json's == takes 44.0 for 44, and so does the comparison (as it did when it built the entry).
+  auto float_gid = expected;
+  float_gid["linux"]["devices"][0]["gid"] = 44.0;
+  CHECK_FALSE(edits::apply(float_gid, one).value());
+  for (const auto& text : mounts) {
+    INFO(text);
+    auto s = expected;
+    s["mounts"][0] = *spec::parse(text, "t");
+    REQUIRE(s["mounts"][0] != mount); // each differs from the edit's entry
+    CHECK(edits::apply(s, one).value());
+    CHECK(s == expected);
+  }
+  for (const auto& text : devices) {
+    INFO(text);
+    auto s = expected;
+    s["linux"]["devices"][0] = *spec::parse(text, "t");
+    REQUIRE(s["linux"]["devices"][0] != device);
+    CHECK(edits::apply(s, one).value());
+    CHECK(s == expected);
+  }
+}
+
 TEST_CASE("apply: edits that set one thing twice end with the later value", "[apply][regression]") {
   auto spec = *spec::parse(R"({"process":{"env":[]}})", "t");
   edits::ContainerEdits e;

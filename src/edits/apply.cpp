@@ -62,20 +62,13 @@ public:
   }
   // `element` holds `value` as its key member.
   void upsert(const std::string& value, Json element) {
-    upsert(value, [&](const Json& e) { return e == element; }, [&] { return std::move(element); });
-  }
-  // The same with the element built by `build()` only when it is added or replaces one:
-  // `is_element(e)` says whether `e` equals what it would build (most elements of a spec edited
-  // before are, and building them only to compare cost a steady-state create its largest share of
-  // fresh memory).
-  template <class Is, class Build> void upsert(const std::string& value, Is&& is_element, Build&& build) {
     if (auto it = m_index.find(value); it == m_index.end()) {
-      m_array.push_back(build());
+      m_array.push_back(std::move(element));
       index(m_array.size() - 1);
-    } else if (!is_element(m_array[it->second])) {
+    } else if (m_array[it->second] != element) {
       const size_t at = it->second;
       m_index.erase(it); // its view points into the element replaced below
-      m_array[at] = build();
+      m_array[at] = std::move(element);
       index(at);
     } else {
       return;
@@ -120,25 +113,7 @@ Result<void> apply_env(Json& spec, const std::vector<std::string>& env, bool& ch
   return {};
 }
 
-// An object's members in order (ordered_map's own operator[] takes a key).
-const std::vector<Json::object_t::value_type>& members_of(const Json& object) {
-  return object.get_ref<const Json::object_t&>();
-}
-
-// Whether `e` equals the object that has exactly the members `names` in that order, each equal to
-// the value `equal(i, value)` tests: Json's == for objects, without building the object.
-template <size_t N, class Equal>
-bool is_object_of(const Json& e, const std::string_view (&names)[N], Equal&& equal) {
-  if (!e.is_object() || e.size() != N) return false;
-  const auto& members = members_of(e);
-  for (size_t i = 0; i < N; ++i)
-    if (members[i].first != names[i] || !equal(i, members[i].second)) return false;
-  return true;
-}
-
-bool is_string(const Json& v, std::string_view s) { return v.is_string() && v.get_ref<const std::string&>() == s; }
-
-[[gnu::flatten]] Json device_entry(const DeviceNode& d) {
+Json device_entry(const DeviceNode& d) {
   Json e = object_with_room(7);
   auto& m = e.get_ref<Json::object_t&>();
   m.emplace_back("path", d.path);
@@ -149,23 +124,6 @@ bool is_string(const Json& v, std::string_view s) { return v.is_string() && v.ge
   m.emplace_back("uid", d.uid);
   m.emplace_back("gid", d.gid);
   return e;
-}
-
-// Whether `e` equals device_entry(d). Numbers compare as Json compares them (a number read back
-// from config.json is unsigned, the entry's signed: equal when their values are).
-bool is_device_entry(const Json& e, const DeviceNode& d) {
-  static constexpr std::string_view names[] = {"path", "type", "major", "minor", "fileMode", "uid", "gid"};
-  return is_object_of(e, names, [&](size_t i, const Json& v) {
-    switch (i) {
-    case 0: return is_string(v, d.path);
-    case 1: return is_string(v, std::string_view(&d.type, 1));
-    case 2: return v == Json(d.major);
-    case 3: return v == Json(d.minor);
-    case 4: return v == Json(d.file_mode);
-    case 5: return v == Json(d.uid);
-    default: return v == Json(d.gid);
-    }
-  });
 }
 
 Json allow_rule(const DeviceNode& d) {
@@ -194,7 +152,7 @@ std::optional<std::int64_t> integral(const Json& j) {
 std::optional<RuleKey> rule_key(const Json& rule) {
   static constexpr std::string_view names[] = {"allow", "type", "major", "minor", "access"};
   if (!rule.is_object() || rule.size() != 5) return std::nullopt;
-  const auto& members = members_of(rule);
+  const auto& members = static_cast<const std::vector<Json::object_t::value_type>&>(rule.get_ref<const Json::object_t&>());
   for (size_t i = 0; i < 5; ++i)
     if (members[i].first != names[i]) return std::nullopt;
   const Json &allow = members[0].second, &type = members[1].second, &access = members[4].second;
@@ -249,45 +207,25 @@ Result<void> apply_devices(Json& spec, const std::vector<DeviceNode>& nodes, boo
   KeyedArray devices((*linux_)["devices"], "path", changed, nodes.size());
   NVRUNC_TRY(allow, AllowRules::read(*rules));
   for (const auto& d : nodes) {
-    devices.upsert(d.path, [&](const Json& e) { return is_device_entry(e, d); }, [&] { return device_entry(d); });
+    devices.upsert(d.path, device_entry(d));
     if (d.permissions != "none" && allow.add(d)) changed = true;
   }
   return {};
-}
-
-// flatten: built as inline as when this was the loop body (the members' emplace_back out of line
-// cost a create 15 k instructions).
-[[gnu::flatten]] Json mount_entry(const Mount& m) {
-  Json e = object_with_room(4);
-  auto& members = e.get_ref<Json::object_t&>();
-  members.emplace_back("destination", m.container_path);
-  members.emplace_back("type", m.type);
-  members.emplace_back("source", m.host_path);
-  members.emplace_back("options", m.options);
-  return e;
-}
-
-// Whether `e` equals mount_entry(m).
-bool is_mount_entry(const Json& e, const Mount& m) {
-  static constexpr std::string_view names[] = {"destination", "type", "source", "options"};
-  return is_object_of(e, names, [&](size_t i, const Json& v) {
-    switch (i) {
-    case 0: return is_string(v, m.container_path);
-    case 1: return is_string(v, m.type);
-    case 2: return is_string(v, m.host_path);
-    default:
-      return v.is_array() && v.size() == m.options.size() &&
-             std::equal(v.begin(), v.end(), m.options.begin(), [](const Json& o, const std::string& s) { return is_string(o, s); });
-    }
-  });
 }
 
 Result<void> apply_mounts(Json& spec, const std::vector<Mount>& mounts, bool& changed) {
   if (mounts.empty()) return {};
   NVRUNC_TRY(list, ensure(spec, "mounts", Json::value_t::array, "mounts", changed));
   KeyedArray keyed(*list, "destination", changed, mounts.size());
-  for (const auto& m : mounts)
-    keyed.upsert(m.container_path, [&](const Json& e) { return is_mount_entry(e, m); }, [&] { return mount_entry(m); });
+  for (const auto& m : mounts) {
+    Json e = object_with_room(4);
+    auto& members = e.get_ref<Json::object_t&>();
+    members.emplace_back("destination", m.container_path);
+    members.emplace_back("type", m.type);
+    members.emplace_back("source", m.host_path);
+    members.emplace_back("options", m.options);
+    keyed.upsert(m.container_path, std::move(e));
+  }
   return {};
 }
 

@@ -211,7 +211,7 @@ bool self_conflicting(const edits::ContainerEdits& e) {
 
 // The first entry with an edit's key (the one apply keeps up to date) is exactly the edit's entry:
 // an entry already there that differs in any member, in their order or in a value's type is
-// replaced (apply compares without building the edit's entry first).
+// replaced.
 void check_exact(const Json& after, const edits::ContainerEdits& e) {
   const auto first_with = [](const Json* list, const char* key, const std::string& value) -> const Json* {
     for (const auto& x : *list)

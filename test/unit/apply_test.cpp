@@ -155,8 +155,9 @@ TEST_CASE("apply: reports whether the spec changed, and leaves equal entries as 
 // variable twice (two CDI devices may) end with the later value, but a second application passes
 // through the earlier one. Such edits may report a change that leaves the spec as it was (config.json
 // is then rewritten with the same tree); they never hide one.
-// Entries already there are compared with the edit's without building it (is_mount_entry,
-// is_device_entry): the answer must be Json equality's, member for member and in order.
+// An entry already there is left alone only when it equals the edit's entry as Json compares
+// them: member for member, in order, numbers by value. Anything else is replaced. (A faster
+// comparison that skips building the edit's entry must give the same answers.)
 TEST_CASE("apply: an entry counts as present only when it equals the edit's", "[apply]") {
   edits::ContainerEdits one;
   one.mounts.push_back({"/host/libcuda.so.1", "/usr/lib/libcuda.so.1", "bind", {"ro", "nosuid", "bind"}, "test"});

@@ -36,6 +36,34 @@ def c_string(s):
     return '"' + s + '"'  # strace prints C escapes already
 
 
+STRING = r'"((?:[^"\\]|\\.)*)"'  # a C string as strace prints it
+
+# Each traced call as C: {f0} {f1} ... are its fields, {last} the last one, {s0} {s1} its strings,
+# {mode} openat's mode (0 when absent), {flags} {resolve} openat2's open_how.
+CALLS = {
+    'openat': 'openat({f0}, {s0}, {f2}, {mode});',
+    'openat2': '{{ struct open_how h = {{.flags = {flags}, .resolve = {resolve}}}; '
+               'syscall(SYS_openat2, {f0}, {s0}, &h, sizeof h); }}',
+    'newfstatat': 'fstatat({f0}, {s0}, &st, {last});',
+    'read': 'read({f0}, buf, {last});',
+    'write': 'write({f0}, buf, {last});',
+    'getdents64': 'syscall(SYS_getdents64, {f0}, buf, {last});',
+    'close': 'close({f0});',
+    'fsync': 'fsync({f0});',
+    'geteuid': 'geteuid();',
+    'getegid': 'getegid();',
+    'getuid': 'getuid();',
+    'getgid': 'getgid();',
+    'getpid': 'getpid();',
+    'readlink': 'readlink({s0}, buf, {last});',
+    'access': 'access({s0}, {f1});',
+    'fchmod': 'fchmod({f0}, {f1});',
+    'fchown': 'fchown({f0}, {f1}, {f2});',
+    'linkat': 'linkat({f0}, "", AT_FDCWD, {s1}, {last});',
+    'rename': 'rename({s0}, {s1});',
+}
+
+
 def skeleton(trace_lines, bundle, copy):
     """C statements for the traced calls, the bundle's paths moved to `copy`."""
     out = []
@@ -46,45 +74,16 @@ def skeleton(trace_lines, bundle, copy):
         name, args, _ = m.groups()
         if name in START_UP:
             continue
-        args = args.replace(bundle, copy)
-        strings = re.findall(r'"((?:[^"\\]|\\.)*)"', args)
-        fields = [a.strip() for a in re.sub(r'"((?:[^"\\]|\\.)*)"', 'S', args).split(',')]
-        if name == 'openat':
-            mode = fields[3] if len(fields) > 3 else '0'
-            out.append(f'openat({fields[0]}, {c_string(strings[0])}, {fields[2]}, {mode});')
-        elif name == 'openat2':
-            flags = re.search(r'flags=(\w+)', args).group(1)
-            resolve = re.search(r'resolve=(\w+)', args).group(1)
-            out.append(f'{{ struct open_how h = {{.flags = {flags}, .resolve = {resolve}}}; '
-                       f'syscall(SYS_openat2, {fields[0]}, {c_string(strings[0])}, &h, sizeof h); }}')
-        elif name == 'newfstatat':
-            flags = fields[-1]
-            path = c_string(strings[0]) if strings else '""'
-            out.append(f'fstatat({fields[0]}, {path}, &st, {flags});')
-        elif name == 'read':
-            out.append(f'read({fields[0]}, buf, {fields[-1]});')
-        elif name == 'write':
-            out.append(f'write({fields[0]}, buf, {fields[-1]});')
-        elif name == 'getdents64':
-            out.append(f'syscall(SYS_getdents64, {fields[0]}, buf, {fields[-1]});')
-        elif name in ('close', 'fsync'):
-            out.append(f'{name}({fields[0]});')
-        elif name in ('geteuid', 'getegid', 'getpid', 'getuid', 'getgid'):
-            out.append(f'{name}();')
-        elif name == 'readlink':
-            out.append(f'readlink({c_string(strings[0])}, buf, {fields[-1]});')
-        elif name == 'access':
-            out.append(f'access({c_string(strings[0])}, {fields[1]});')
-        elif name == 'fchmod':
-            out.append(f'fchmod({fields[0]}, {fields[1]});')
-        elif name == 'fchown':
-            out.append(f'fchown({fields[0]}, {fields[1]}, {fields[2]});')
-        elif name == 'linkat':
-            out.append(f'linkat({fields[0]}, "", AT_FDCWD, {c_string(strings[1])}, {fields[-1]});')
-        elif name == 'rename':
-            out.append(f'rename({c_string(strings[0])}, {c_string(strings[1])});')
-        else:
+        if name not in CALLS:
             sys.exit(f'syscall-floor: no mapping for `{name}` (nvrunc makes a new kind of call): {line}')
+        args = args.replace(bundle, copy)
+        strings = [c_string(x) for x in re.findall(STRING, args)] + ['""', '""']
+        fields = [a.strip() for a in re.sub(STRING, 'S', args).split(',')]
+        how = dict(re.findall(r'(flags|resolve)=(\w+)', args))
+        values = {f'f{i}': fields[i] if i < len(fields) else '0' for i in range(4)}
+        values.update(last=fields[-1], s0=strings[0], s1=strings[1], mode=values['f3'],
+                      flags=how.get('flags', '0'), resolve=how.get('resolve', '0'))
+        out.append(CALLS[name].format(**values))
     return out
 
 

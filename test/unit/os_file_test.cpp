@@ -2,6 +2,8 @@
 // know their size (procfs, pipes), read straight into the string.
 #include <catch2/catch.hpp>
 
+#include <cstdint>
+#include <initializer_list>
 #include <stdexcept>
 
 #include <fcntl.h>
@@ -24,6 +26,27 @@ std::string pattern(size_t size) {
   std::string s(size, '\0');
   for (size_t i = 0; i < size; ++i) s[i] = static_cast<char>('a' + (i * 7 + i / 13) % 26);
   return s;
+}
+
+// A system call refused with `err` whenever its argument number `arg` has every bit of `flags` set.
+struct FlaggedCall {
+  int syscall;
+  unsigned arg;
+  std::uint64_t flags;
+  int err;
+};
+
+// Loads a seccomp filter that allows everything but `refused` (for good: call it in a child).
+bool refuse_flagged(std::initializer_list<FlaggedCall> refused) {
+  scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+  if (!ctx) return false;
+  bool ok = true;
+  for (const auto& r : refused)
+    ok = ok && seccomp_rule_add(ctx, SCMP_ACT_ERRNO(r.err), r.syscall, 1,
+                                scmp_arg_cmp{r.arg, SCMP_CMP_MASKED_EQ, r.flags, r.flags}) == 0;
+  ok = ok && seccomp_load(ctx) == 0;
+  seccomp_release(ctx);
+  return ok;
 }
 
 } // namespace
@@ -122,13 +145,9 @@ TEST_CASE("os::write_file_atomic: still works where the descriptor cannot be lin
   CHECK(test::exit_status_in_child([&] {
     // The descriptor link refused, and so is the last resort (a named temporary file, created with
     // O_EXCL): only the /proc/self/fd link is left to succeed.
-    scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
-    if (!ctx ||
-        seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOENT), SCMP_SYS(linkat), 1,
-                         SCMP_A4(SCMP_CMP_MASKED_EQ, AT_EMPTY_PATH, AT_EMPTY_PATH)) != 0 ||
-        seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(openat), 1, SCMP_A2(SCMP_CMP_MASKED_EQ, O_EXCL, O_EXCL)) != 0 ||
-        seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(open), 1, SCMP_A1(SCMP_CMP_MASKED_EQ, O_EXCL, O_EXCL)) != 0 ||
-        seccomp_load(ctx) != 0)
+    if (!refuse_flagged({{SCMP_SYS(linkat), 4, AT_EMPTY_PATH, ENOENT},
+                         {SCMP_SYS(openat), 2, O_EXCL, EACCES},
+                         {SCMP_SYS(open), 1, O_EXCL, EACCES}}))
       return 2;
     if (::open("/tmp/nvrunc-excl-probe", O_CREAT | O_EXCL | O_WRONLY, 0600) >= 0 || errno != EACCES) return 4;
     if (::linkat(0, "", AT_FDCWD, "/nonexistent/x", AT_EMPTY_PATH) == 0 || errno != ENOENT) return 3;
@@ -145,12 +164,7 @@ TEST_CASE("os::write_file_atomic_with: a named temporary file is removed when th
   const auto path = (dir.path() / "config.json").string();
   test::write_file(path, "old");
   CHECK(test::exit_status_in_child([&] {
-    scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
-    if (!ctx ||
-        seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EOPNOTSUPP), SCMP_SYS(openat), 1,
-                         SCMP_A2(SCMP_CMP_MASKED_EQ, __O_TMPFILE, __O_TMPFILE)) != 0 ||
-        seccomp_load(ctx) != 0)
-      return 2;
+    if (!refuse_flagged({{SCMP_SYS(openat), 2, __O_TMPFILE, EOPNOTSUPP}})) return 2;
     int calls = 0;
     try {
       (void)os::write_file_atomic_with(

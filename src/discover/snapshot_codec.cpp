@@ -95,7 +95,8 @@ public:
 
   template <class... T> void operator()(T&... items) { (get(items), ...); }
 
-  // A list's count, its items then read one by one.
+  // A list's count (its items are then read one by one). A count can never exceed the bytes left:
+  // every item takes at least one.
   size_t count() {
     const auto n = number(4);
     if (n > m_rest.size()) ok = false;

@@ -151,10 +151,6 @@ TEST_CASE("apply: reports whether the spec changed, and leaves equal entries as 
   CHECK(s.dump() == R"({"process":{"env":["NVRUNC_TEST=1"]}})");
 }
 
-// Found by fuzz_apply (test/fuzz/regressions/apply/env-set-twice-reports-change): edits that set one
-// variable twice (two CDI devices may) end with the later value, but a second application passes
-// through the earlier one. Such edits may report a change that leaves the spec as it was (config.json
-// is then rewritten with the same tree); they never hide one.
 // An entry already there is left alone only when it equals the edit's entry as Json compares
 // them: member for member, in order, numbers by value. Anything else is replaced. (A faster
 // comparison that skips building the edit's entry must give the same answers.)
@@ -217,6 +213,10 @@ TEST_CASE("apply: an entry counts as present only when it equals the edit's", "[
   }
 }
 
+// Found by fuzz_apply (test/fuzz/regressions/apply/env-set-twice-reports-change): edits that set one
+// variable twice (two CDI devices may) end with the later value, but a second application passes
+// through the earlier one. Such edits may report a change that leaves the spec as it was (config.json
+// is then rewritten with the same tree); they never hide one.
 TEST_CASE("apply: edits that set one thing twice end with the later value", "[apply][regression]") {
   auto spec = *spec::parse(R"({"process":{"env":[]}})", "t");
   edits::ContainerEdits e;

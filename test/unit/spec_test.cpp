@@ -177,10 +177,10 @@ TEST_CASE("spec: integers that do not fit in 64 bits are refused, not rounded", 
 namespace {
 
 // What spec::write puts into a file (a memfd), read back.
-std::string written(const spec::Json& json, const spec::Layout& layout) {
+std::string written(const spec::Json& json, const spec::Layout& layout, const spec::Appendix* appendix = nullptr) {
   const int fd = ::memfd_create("spec-write", MFD_CLOEXEC);
   REQUIRE(fd >= 0);
-  auto r = spec::write(fd, json, layout, "memfd");
+  auto r = spec::write(fd, json, layout, "memfd", appendix);
   REQUIRE(r);
   std::string text(static_cast<size_t>(::lseek(fd, 0, SEEK_END)), '\0');
   REQUIRE(::pread(fd, text.data(), text.size(), 0) == static_cast<ssize_t>(text.size()));
@@ -368,4 +368,65 @@ TEST_CASE("spec: nesting is refused beyond max_depth levels, not at it", "[spec]
   REQUIRE_FALSE(long_literal);
   CHECK(long_literal.error().what() == "parse `t`: integer " + std::string(40, '9') +
                                            " does not fit in 64 bits (it could not be written back exactly)");
+}
+
+namespace {
+
+// Objects of every member kind after one array: what a tree holding them prints.
+struct TestAppendix final : spec::Appendix {
+  const spec::Json::array_t* array = nullptr;
+  std::vector<spec::Json> objects; // each with members of the kinds ObjectPrinter prints
+  size_t count(const spec::Json::array_t& a) const override { return &a == array ? objects.size() : 0; }
+  void print(const spec::Json::array_t&, size_t i, spec::ObjectPrinter& out) const override {
+    for (const auto& [key, value] : objects.at(i).items()) {
+      if (value.is_string()) out.member(key, value.get_ref<const std::string&>());
+      else if (value.is_boolean()) out.member(key, value.get<bool>());
+      else if (value.is_number_integer()) out.member(key, value.get<std::int64_t>());
+      else out.member(key, value.get<std::vector<std::string>>());
+    }
+  }
+};
+
+} // namespace
+
+TEST_CASE("spec: an appendix's objects print as the same objects in the tree", "[spec]") {
+  const std::vector<spec::Json> objects = {
+      spec::Json::object(),
+      {{"s", "plain"}, {"t", "a string well past sixteen bytes"}, {"e", "quote \" slash \\ tab \t \u00e9 \x01"}, {"empty", ""}},
+      {{"n", -9223372036854775807LL - 1}, {"m", 9223372036854775807LL}, {"z", 0}, {"yes", true}, {"no", false}},
+      {{"list", {"ro", "", "nosuid \"x\"", std::string(40, 'o')}}, {"none", std::vector<std::string>{}}},
+  };
+  for (const char* text : {R"({"a":[],"b":1})", R"({"a":[1,{"x":[]}],"b":[[]]})", R"([[],[[]]])"}) {
+    auto tree = *spec::parse(text, "t");
+    auto expected = tree;
+    spec::Json& array = tree.is_object() ? tree["a"] : tree[1];
+    TestAppendix appendix;
+    appendix.array = &array.get_ref<const spec::Json::array_t&>();
+    appendix.objects = objects;
+    for (const auto& o : objects) (expected.is_object() ? expected["a"] : expected[1]).push_back(o);
+    for (const spec::Layout& layout : {spec::Layout{-1, ' ', false}, spec::Layout{0, ' ', true}, spec::Layout{2, ' ', false},
+                                       spec::Layout{1, '\t', true}, spec::Layout{8, ' ', false}}) {
+      INFO(text << " indent " << layout.indent);
+      CHECK(spec::serialize(tree, layout, &appendix) == spec::serialize(expected, layout));
+      CHECK(written(tree, layout, &appendix) == spec::serialize(expected, layout));
+    }
+  }
+  // Across the file's buffer many times.
+  spec::Json tree = {{"a", spec::Json::array()}};
+  TestAppendix appendix;
+  appendix.array = &tree["a"].get_ref<const spec::Json::array_t&>();
+  spec::Json expected = tree;
+  for (int i = 0; i < 3000; ++i) {
+    appendix.objects.push_back({{"destination", "/usr/lib/libnvidia-ml.so." + std::to_string(i)}, {"n", i}, {"o", {"ro"}}});
+    expected["a"].push_back(appendix.objects.back());
+  }
+  CHECK(written(tree, spec::Layout{1, '\t', true}, &appendix) == spec::serialize(expected, spec::Layout{1, '\t', true}));
+  // Binary data cannot be printed with an appendix: refused, not written without it.
+  tree["zz"] = spec::Json::binary({1, 2, 3});
+  const int fd = ::memfd_create("spec-write", MFD_CLOEXEC);
+  REQUIRE(fd >= 0);
+  auto r = spec::write(fd, tree, spec::Layout{}, "memfd", &appendix);
+  ::close(fd);
+  REQUIRE_FALSE(r);
+  CHECK(r.error().code() == Errc::bad_spec);
 }

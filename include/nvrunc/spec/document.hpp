@@ -7,8 +7,10 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -53,15 +55,45 @@ bool identical(const Json& a, const Json& b);
 // Loads <bundle>/config.json. Fails with Errc::not_found when the bundle or file is missing.
 Result<Document> load(const std::string& bundle);
 
-// Serialises in the given layout.
-std::string serialize(const Json& json, const Layout& layout);
+// Prints one object of an Appendix: its members in order, in the writer's layout. Keys are plain
+// ASCII names (printed as they are); values print exactly as the same values in a tree would.
+class ObjectPrinter {
+public:
+  virtual void member(std::string_view key, const std::string& value) = 0;
+  virtual void member(std::string_view key, std::int64_t value) = 0;
+  virtual void member(std::string_view key, bool value) = 0;
+  virtual void member(std::string_view key, const std::vector<std::string>& values) = 0;
+
+protected:
+  ~ObjectPrinter() = default;
+};
+
+// Objects printed after an array's own elements without being in the tree: edits::Deferred holds
+// the entries an edit appends as the edits themselves, and they print as the tree holding them
+// would print, without building their nodes. An array is known by its Json::array_t, which stays
+// in place when its Json is moved (not when it is copied).
+class Appendix {
+public:
+  virtual size_t count(const Json::array_t& array) const = 0; // how many follow `array` (most: 0)
+  virtual void print(const Json::array_t& array, size_t i, ObjectPrinter& out) const = 0; // the i-th
+
+protected:
+  ~Appendix() = default;
+};
+
+// Serialises in the given layout, with `appendix`'s objects after their arrays' elements. A tree
+// holding binary data (never parsed from text) prints as dump() prints it, without an appendix.
+std::string serialize(const Json& json, const Layout& layout, const Appendix* appendix = nullptr);
 // Writes what serialize() gives to the file `fd`, through a buffer (`path` names it in errors).
-Result<void> write(int fd, const Json& json, const Layout& layout, const std::string& path);
+// Fails with Errc::bad_spec for a tree holding binary data with an appendix.
+Result<void> write(int fd, const Json& json, const Layout& layout, const std::string& path,
+                   const Appendix* appendix = nullptr);
 
 // Detects the layout of JSON text (used by load).
 Layout detect_layout(std::string_view text);
 
-// Writes `doc.json` back to `doc.path` atomically, in the original layout, mode and owner.
-Result<void> save(const Document& doc);
+// Writes `doc.json` (with `appendix`'s objects) back to `doc.path` atomically, in the original
+// layout, mode and owner.
+Result<void> save(const Document& doc, const Appendix* appendix = nullptr);
 
 } // namespace nvrunc::spec

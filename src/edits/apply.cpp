@@ -48,27 +48,118 @@ Result<Json*> ensure(Json& obj, const char* key, Json::value_t kind, const std::
   return &*it;
 }
 
-// An array of objects keyed by one string member: replaces the first element whose `key` equals a
-// value (unless it is already equal), or appends; either sets `changed`. The index is built once,
-// so applying n edits to m entries is O(n + m). It keys on views of the elements' own strings:
-// nlohmann keeps each string in its own allocation, which stays put when the array grows.
+// Each entry's members, in order: one definition for the tree (TreeOut) and for printing a
+// deferred entry (PrintOut), so the two cannot differ.
+template <class Out>
+void device_members(const DeviceNode& d, Out& out) {
+  out.member("path", d.path);
+  out.member("type", std::string(1, d.type));
+  out.member("major", d.major);
+  out.member("minor", d.minor);
+  out.member("fileMode", d.file_mode);
+  out.member("uid", d.uid);
+  out.member("gid", d.gid);
+}
+
+template <class Out>
+void rule_members(const DeviceNode& d, Out& out) {
+  out.member("allow", true);
+  out.member("type", std::string(1, d.type));
+  out.member("major", d.major);
+  out.member("minor", d.minor);
+  out.member("access", d.permissions);
+}
+
+template <class Out>
+void mount_members(const Mount& m, Out& out) {
+  out.member("destination", m.container_path);
+  out.member("type", m.type);
+  out.member("source", m.host_path);
+  out.member("options", m.options);
+}
+
+// An entry's object, built at its size; each value keeps its type (fileMode, uid and gid unsigned).
+class TreeOut {
+public:
+  explicit TreeOut(size_t size) : m_object(object_with_room(size)) {}
+  template <class T>
+  void member(const char* key, const T& value) {
+    m_object.get_ref<Json::object_t&>().emplace_back(key, value);
+  }
+  Json take() { return std::move(m_object); }
+
+private:
+  Json m_object;
+};
+
+struct PrintOut {
+  spec::ObjectPrinter& out;
+  void member(std::string_view key, const std::string& value) { out.member(key, value); }
+  void member(std::string_view key, std::int64_t value) { out.member(key, value); }
+  void member(std::string_view key, std::uint32_t value) { out.member(key, static_cast<std::int64_t>(value)); }
+  void member(std::string_view key, bool value) { out.member(key, value); }
+  void member(std::string_view key, const std::vector<std::string>& value) { out.member(key, value); }
+};
+
+Json entry(const DeviceNode& d) {
+  TreeOut out(7);
+  device_members(d, out);
+  return out.take();
+}
+
+Json allow_rule(const DeviceNode& d) {
+  TreeOut out(5);
+  rule_members(d, out);
+  return out.take();
+}
+
+Json entry(const Mount& m) {
+  TreeOut out(4);
+  mount_members(m, out);
+  return out.take();
+}
+
+Json entry(const Hook& h) {
+  Json e = object_with_room(4);
+  auto& members = e.get_ref<Json::object_t&>();
+  members.emplace_back("path", h.path);
+  members.emplace_back("args", h.args);
+  members.emplace_back("env", h.env);
+  if (h.timeout) members.emplace_back("timeout", *h.timeout);
+  return e;
+}
+
+// An array of objects keyed by one string member: replaces the first element whose key equals an
+// edit's (unless it is already equal), or appends the edit's entry; either sets `changed`. The
+// index is built once, so applying n edits to m entries is O(n + m). It keys on views of the
+// elements' own strings (nlohmann keeps each string in its own allocation, which stays put when the
+// array grows) and, for entries deferred instead of appended, of the edits' strings.
+template <class Edit>
 class KeyedArray {
 public:
-  KeyedArray(Json& array, const char* key, bool& changed, size_t adding = 0)
-      : m_array(array), m_key(key), m_changed(changed) {
-    array.get_ref<Json::array_t&>().reserve(array.size() + adding);
+  KeyedArray(Json& array, const char* key, bool& changed, size_t adding, Appended<Edit>* deferred)
+      : m_array(array), m_key(key), m_changed(changed), m_deferred(deferred) {
+    if (deferred) deferred->array = &array.get_ref<const Json::array_t&>();
+    else array.get_ref<Json::array_t&>().reserve(array.size() + adding);
     m_index.reserve(array.size() + adding);
     for (size_t i = 0; i < array.size(); ++i) index(i);
   }
-  // `element` holds `value` as its key member.
-  void upsert(const std::string& value, Json element) {
-    if (auto it = m_index.find(value); it == m_index.end()) {
-      m_array.push_back(std::move(element));
-      index(m_array.size() - 1);
-    } else if (m_array[it->second] != element) {
+  // `key` is the key member of the edit's entry.
+  void upsert(const std::string& key, const Edit& edit) {
+    if (auto it = m_index.find(key); it == m_index.end()) {
+      if (m_deferred) {
+        m_index.emplace(key, deferred_slot | m_deferred->entries.size());
+        m_deferred->entries.push_back(&edit);
+      } else {
+        m_array.push_back(entry(edit));
+        index(m_array.size() - 1);
+      }
+    } else if (it->second & deferred_slot) {
+      m_deferred->entries[it->second & ~deferred_slot] = &edit; // as an appended element is replaced
+    } else if (Json e = entry(edit); m_array[it->second] != e) {
       const size_t at = it->second;
       m_index.erase(it); // its view points into the element replaced below
-      m_array[at] = std::move(element);
+      m_array[at] = std::move(e);
       index(at);
     } else {
       return;
@@ -77,6 +168,8 @@ public:
   }
 
 private:
+  static constexpr size_t deferred_slot = size_t{1} << (8 * sizeof(size_t) - 1); // else an index into the array
+
   const std::string* key_of(const Json& e) const {
     if (!e.is_object()) return nullptr;
     auto it = e.find(m_key);
@@ -89,6 +182,7 @@ private:
   Json& m_array;
   const char* m_key;
   bool& m_changed;
+  Appended<Edit>* m_deferred;
   std::unordered_map<std::string_view, size_t> m_index;
 };
 
@@ -111,30 +205,6 @@ Result<void> apply_env(Json& spec, const std::vector<std::string>& env, bool& ch
     if (!found) list->push_back(kv), changed = true;
   }
   return {};
-}
-
-Json device_entry(const DeviceNode& d) {
-  Json e = object_with_room(7);
-  auto& m = e.get_ref<Json::object_t&>();
-  m.emplace_back("path", d.path);
-  m.emplace_back("type", std::string(1, d.type));
-  m.emplace_back("major", d.major);
-  m.emplace_back("minor", d.minor);
-  m.emplace_back("fileMode", d.file_mode);
-  m.emplace_back("uid", d.uid);
-  m.emplace_back("gid", d.gid);
-  return e;
-}
-
-Json allow_rule(const DeviceNode& d) {
-  Json r = object_with_room(5);
-  auto& m = r.get_ref<Json::object_t&>();
-  m.emplace_back("allow", true);
-  m.emplace_back("type", std::string(1, d.type));
-  m.emplace_back("major", d.major);
-  m.emplace_back("minor", d.minor);
-  m.emplace_back("access", d.permissions);
-  return r;
 }
 
 // What makes two allow rules identical: the same text. A rule prints as allow_rule() prints one only
@@ -167,7 +237,7 @@ RuleKey rule_key(const DeviceNode& d) { return {std::string(1, d.type), d.major,
 // the last deny rule). A rule whose `allow` is not a boolean is refused, as runc refuses it.
 class AllowRules {
 public:
-  static Result<AllowRules> read(Json& rules) {
+  static Result<AllowRules> read(Json& rules, Appended<DeviceNode>* deferred) {
     size_t last_deny = 0;
     for (size_t i = 0; i < rules.size(); ++i) {
       if (!rules[i].is_object()) continue;
@@ -177,7 +247,8 @@ public:
         return fail(Errc::bad_spec, "`linux.resources.devices[" + std::to_string(i) + "].allow`: expected a boolean");
       if (!allow->get<bool>()) last_deny = i + 1;
     }
-    AllowRules r(rules);
+    AllowRules r(rules, deferred);
+    if (deferred) deferred->array = &rules.get_ref<const Json::array_t&>();
     for (size_t i = last_deny; i < rules.size(); ++i)
       if (auto key = rule_key(rules[i])) r.m_effective.insert(std::move(*key));
     return r;
@@ -185,17 +256,19 @@ public:
   // Whether it appended a rule.
   bool add(const DeviceNode& d) {
     if (!m_effective.insert(rule_key(d)).second) return false;
-    m_rules.push_back(allow_rule(d));
+    if (m_deferred) m_deferred->entries.push_back(&d);
+    else m_rules.push_back(allow_rule(d));
     return true;
   }
 
 private:
-  explicit AllowRules(Json& rules) : m_rules(rules) {}
+  AllowRules(Json& rules, Appended<DeviceNode>* deferred) : m_rules(rules), m_deferred(deferred) {}
   Json& m_rules;
+  Appended<DeviceNode>* m_deferred;
   std::set<RuleKey> m_effective;
 };
 
-Result<void> apply_devices(Json& spec, const std::vector<DeviceNode>& nodes, bool& changed) {
+Result<void> apply_devices(Json& spec, const std::vector<DeviceNode>& nodes, bool& changed, Deferred* deferred) {
   if (nodes.empty()) return {};
   NVRUNC_TRY(linux_, ensure(spec, "linux", Json::value_t::object, "linux", changed));
   // Inserting a key into an ordered object may move its other members: take each pointer only
@@ -204,28 +277,20 @@ Result<void> apply_devices(Json& spec, const std::vector<DeviceNode>& nodes, boo
     return fail(std::move(r.error()));
   NVRUNC_TRY(resources, ensure(*linux_, "resources", Json::value_t::object, "linux.resources", changed));
   NVRUNC_TRY(rules, ensure(*resources, "devices", Json::value_t::array, "linux.resources.devices", changed));
-  KeyedArray devices((*linux_)["devices"], "path", changed, nodes.size());
-  NVRUNC_TRY(allow, AllowRules::read(*rules));
+  KeyedArray<DeviceNode> devices((*linux_)["devices"], "path", changed, nodes.size(), deferred ? &deferred->devices : nullptr);
+  NVRUNC_TRY(allow, AllowRules::read(*rules, deferred ? &deferred->rules : nullptr));
   for (const auto& d : nodes) {
-    devices.upsert(d.path, device_entry(d));
+    devices.upsert(d.path, d);
     if (d.permissions != "none" && allow.add(d)) changed = true;
   }
   return {};
 }
 
-Result<void> apply_mounts(Json& spec, const std::vector<Mount>& mounts, bool& changed) {
+Result<void> apply_mounts(Json& spec, const std::vector<Mount>& mounts, bool& changed, Deferred* deferred) {
   if (mounts.empty()) return {};
   NVRUNC_TRY(list, ensure(spec, "mounts", Json::value_t::array, "mounts", changed));
-  KeyedArray keyed(*list, "destination", changed, mounts.size());
-  for (const auto& m : mounts) {
-    Json e = object_with_room(4);
-    auto& members = e.get_ref<Json::object_t&>();
-    members.emplace_back("destination", m.container_path);
-    members.emplace_back("type", m.type);
-    members.emplace_back("source", m.host_path);
-    members.emplace_back("options", m.options);
-    keyed.upsert(m.container_path, std::move(e));
-  }
+  KeyedArray<Mount> keyed(*list, "destination", changed, mounts.size(), deferred ? &deferred->mounts : nullptr);
+  for (const auto& m : mounts) keyed.upsert(m.container_path, m);
   return {};
 }
 
@@ -234,13 +299,7 @@ Result<void> apply_hooks(Json& spec, const std::vector<Hook>& hooks, bool& chang
   NVRUNC_TRY(all, ensure(spec, "hooks", Json::value_t::object, "hooks", changed));
   for (const auto& h : hooks) {
     NVRUNC_TRY(stage, ensure(*all, h.hook_name.c_str(), Json::value_t::array, "hooks." + h.hook_name, changed));
-    Json e = object_with_room(4);
-    auto& members = e.get_ref<Json::object_t&>();
-    members.emplace_back("path", h.path);
-    members.emplace_back("args", h.args);
-    members.emplace_back("env", h.env);
-    if (h.timeout) members.emplace_back("timeout", *h.timeout);
-    KeyedArray(*stage, "path", changed).upsert(h.path, std::move(e));
+    KeyedArray<Hook>(*stage, "path", changed, 0, nullptr).upsert(h.path, h);
   }
   return {};
 }
@@ -257,12 +316,27 @@ Result<void> apply_gids(Json& spec, const std::vector<std::uint32_t>& gids, bool
 
 } // namespace
 
-Result<bool> apply(spec::Json& spec, const ContainerEdits& edits) {
+size_t Deferred::count(const spec::Json::array_t& array) const {
+  if (&array == mounts.array) return mounts.entries.size();
+  if (&array == devices.array) return devices.entries.size();
+  if (&array == rules.array) return rules.entries.size();
+  return 0;
+}
+
+void Deferred::print(const spec::Json::array_t& array, size_t i, spec::ObjectPrinter& out) const {
+  PrintOut printer{out};
+  if (&array == mounts.array) mount_members(*mounts.entries.at(i), printer);
+  else if (&array == devices.array) device_members(*devices.entries.at(i), printer);
+  else if (&array == rules.array) rule_members(*rules.entries.at(i), printer);
+}
+
+Result<bool> apply(spec::Json& spec, const ContainerEdits& edits, Deferred* deferred) {
+  if (deferred) *deferred = Deferred{};
   if (!spec.is_object()) return fail(Errc::bad_spec, "edit spec: the top level is not an object");
   bool changed = false;
   if (auto r = apply_env(spec, edits.env, changed); !r) return fail(std::move(r.error()));
-  if (auto r = apply_devices(spec, edits.device_nodes, changed); !r) return fail(std::move(r.error()));
-  if (auto r = apply_mounts(spec, edits.mounts, changed); !r) return fail(std::move(r.error()));
+  if (auto r = apply_devices(spec, edits.device_nodes, changed, deferred); !r) return fail(std::move(r.error()));
+  if (auto r = apply_mounts(spec, edits.mounts, changed, deferred); !r) return fail(std::move(r.error()));
   if (auto r = apply_hooks(spec, edits.hooks, changed); !r) return fail(std::move(r.error()));
   if (auto r = apply_gids(spec, edits.additional_gids, changed); !r) return fail(std::move(r.error()));
   return changed;

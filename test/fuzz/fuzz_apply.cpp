@@ -8,6 +8,7 @@
 // gives the same tree as applying once; members nvrunc does not own keep their values and order,
 // as do the entries of owned lists that are not nvrunc's; every edit is present afterwards; an
 // allow rule takes effect (it follows the last deny rule).
+#include <optional>
 #include <set>
 
 #include "fuzz_util.hpp"
@@ -255,6 +256,16 @@ bool known_bug(std::string_view text, const edits::ContainerEdits& e) {
   return false;
 }
 
+// serialize()'s text, or nothing where it refuses a string that is not UTF-8 (an edit read from the
+// input may hold one; the writer throws nlohmann's type_error, as dump() does).
+std::optional<std::string> printed(const Json& json, const spec::Layout& layout, const spec::Appendix* appendix) {
+  try {
+    return spec::serialize(json, layout, appendix);
+  } catch (const nlohmann::json::type_error&) {
+    return std::nullopt;
+  }
+}
+
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -277,6 +288,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
   Json once = before;
   auto r = edits::apply(once, edits);
+  // As the shim applies them: the appended entries deferred, then printed after the tree's own.
+  Json kept = before;
+  edits::Deferred appended;
+  auto deferred = edits::apply(kept, edits, &appended);
+  fuzz::expect(deferred.has_value() == r.has_value() && (!r || *deferred == *r), "deferring appends gives the same result");
+  if (r)
+    for (const spec::Layout layout : {spec::Layout{-1, ' ', false}, spec::Layout{2, ' ', true}, spec::Layout{1, '\t', false}})
+      fuzz::expect(printed(kept, layout, &appended) == printed(once, layout, nullptr),
+                   "the tree with its deferred appends prints as the tree holding them (or both refuse)");
   if (!r) {
     fuzz::expect(r.error().code() == Errc::bad_spec, "apply fails only with bad_spec");
     return 0;

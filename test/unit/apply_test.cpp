@@ -320,3 +320,98 @@ TEST_CASE("apply: members added to objects keep the existing ones intact", "[app
   CHECK(spec.dump().starts_with(R"({"a":{"deep":[1,{"x":"y"}]},"b":2,"c":[3],"process":)"));
   for (const char* key : {"a", "b", "c"}) CHECK(spec[key] == before[key]);
 }
+
+namespace {
+
+// `e` applied to `start` twice, once building the appended entries and once deferring them (as the
+// shim does): the same result, and the same text in every layout.
+void check_deferred(const spec::Json& start, const edits::ContainerEdits& e) {
+  auto built = start, kept = start;
+  edits::Deferred appended;
+  const auto r_built = edits::apply(built, e);
+  const auto r_kept = edits::apply(kept, e, &appended);
+  REQUIRE(r_built.has_value() == r_kept.has_value());
+  if (!r_built) {
+    CHECK(r_kept.error().code() == r_built.error().code());
+    return;
+  }
+  CHECK(*r_kept == *r_built);
+  for (const spec::Layout layout : {spec::Layout{-1, ' ', false}, spec::Layout{2, ' ', true}, spec::Layout{4, ' ', false},
+                                    spec::Layout{1, '\t', true}, spec::Layout{0, ' ', false}}) {
+    INFO("indent " << layout.indent);
+    CHECK(spec::serialize(kept, layout, &appended) == spec::serialize(built, layout));
+  }
+}
+
+} // namespace
+
+TEST_CASE("apply: deferred appends print exactly as the tree would hold them", "[apply]") {
+  for (const char* name : {"containerd.input.json", "minimal.input.json"}) {
+    INFO(name);
+    const auto start = load_fixture(name);
+    check_deferred(start, sample_edits());
+    auto applied = start;
+    REQUIRE(edits::apply(applied, sample_edits()));
+    edits::Deferred appended;
+    CHECK_FALSE(edits::apply(applied, sample_edits(), &appended).value()); // the steady state: nothing deferred
+    CHECK(appended.empty());
+  }
+  // Entries already there (replaced or kept), one destination edited several times, empty and
+  // escaped strings, odd device types and numbers, rules after a deny rule or already effective.
+  edits::ContainerEdits odd;
+  for (const auto& [dest, source] : std::vector<std::pair<std::string, std::string>>{
+           {"/a", "x"}, {"/b", "y"}, {"/b", "z"}, {"/a", "x2"}, {"/c\"q\"\\", "\u00e9\t\x01"}, {"", ""}})
+    odd.mounts.push_back({source, dest, "bind", {"ro"}, "test"});
+  odd.mounts.push_back({"/s", "/no-options", "tmpfs", {}, "test"});
+  odd.mounts.push_back({"/s", "/long-option", "bind", {"ro", "a-long-option-well-past-sixteen-bytes", ""}, "test"});
+  odd.device_nodes.push_back({"/dev/x", "/dev/x", '"', -1, 9223372036854775807, 0, 4294967295u, 7, "rwm", "odd"});
+  odd.device_nodes.push_back({"/dev/y", "/dev/y", 'b', 0, 0, 0777, 0, 0, "none", "no rule"});
+  odd.device_nodes.push_back({"/dev/x", "/dev/x", 'c', 195, 1, 0666, 0, 0, "rw", "again"});
+  odd.device_nodes.push_back({"/dev/nvidiactl", "/dev/nvidiactl", 'c', 195, 255, 0666, 0, 0, "rw", "already there"});
+  for (const char* text : {
+           "{}",
+           R"({"mounts":[{"destination":"/a","source":"1"},{"destination":"/a","source":"2"}],"linux":{"devices":[]}})",
+           R"({"mounts":[],"linux":{"devices":[{"path":"/dev/nvidiactl","type":"c","major":195,"minor":255,"fileMode":438,"uid":0,"gid":0}],
+               "resources":{"devices":[{"allow":true,"type":"c","major":195,"minor":255,"access":"rw"},{"allow":false,"access":"rwm"}]}}})",
+           R"({"mounts":[{"destination":"/b","type":"bind","source":"y","options":["ro"]}],"linux":{"resources":{"devices":[
+               {"allow":false,"access":"rwm"},{"allow":true,"type":"c","major":195,"minor":255,"access":"rw"}]}}})",
+           R"({"mounts":{}})",
+       }) {
+    INFO(text);
+    check_deferred(*spec::parse(text, "t"), odd);
+    check_deferred(*spec::parse(text, "t"), sample_edits());
+  }
+}
+
+TEST_CASE("apply: deferred appends follow their arrays only", "[apply]") {
+  auto spec = *spec::parse(R"({"mounts":[],"other":[[]]})", "t");
+  const auto e = sample_edits(); // the appended entries point into it
+  edits::Deferred appended;
+  REQUIRE(edits::apply(spec, e, &appended).value());
+  CHECK(appended.count(spec["mounts"].get_ref<const spec::Json::array_t&>()) == 2);
+  CHECK(appended.count(spec["other"].get_ref<const spec::Json::array_t&>()) == 0);
+  CHECK(appended.count(spec["linux"]["devices"].get_ref<const spec::Json::array_t&>()) == 3);
+  CHECK(appended.count(spec["linux"]["resources"]["devices"].get_ref<const spec::Json::array_t&>()) == 3);
+  const auto moved = std::move(spec); // the arrays stay where they are
+  CHECK(spec::serialize(moved, {}, &appended).find("/usr/bin/nvidia-smi") != std::string::npos);
+  // A copy has arrays of its own: it prints without the appended entries.
+  const auto copy = moved;
+  CHECK(spec::serialize(copy, {}, &appended).find("/usr/bin/nvidia-smi") == std::string::npos);
+  // The next apply starts afresh.
+  auto other = *spec::parse("{}", "t");
+  REQUIRE(edits::apply(other, edits::ContainerEdits{}, &appended));
+  CHECK(appended.empty());
+}
+
+// Found by fuzz_apply (test/fuzz/regressions/apply/deferred-mount-not-utf8): an edit's string that
+// is not UTF-8 (a CDI spec may carry one) is refused by the printer as dump() refuses it in a tree.
+TEST_CASE("apply: a deferred string that is not UTF-8 is refused as in the tree", "[apply][regression]") {
+  edits::ContainerEdits e;
+  e.mounts.push_back({"/host/x", std::string("/usr/share/vulkan/icd.d/nvidia\xe2\x17_icd.json"), "bind", {"ro"}, "test"});
+  auto built = *spec::parse("{}", "t"), kept = built;
+  edits::Deferred appended;
+  REQUIRE(edits::apply(built, e).value());
+  REQUIRE(edits::apply(kept, e, &appended).value());
+  CHECK_THROWS_AS(spec::serialize(built, {}), nlohmann::json::type_error);
+  CHECK_THROWS_AS(spec::serialize(kept, {}, &appended), nlohmann::json::type_error);
+}

@@ -25,6 +25,31 @@
 
 namespace nvrunc::edits {
 
-Result<bool> apply(spec::Json& spec, const ContainerEdits& edits);
+// Entries that apply() appends to one array of the tree, kept as the edits that make them.
+template <class Edit>
+struct Appended {
+  const spec::Json::array_t* array = nullptr; // the tree's array they follow
+  std::vector<const Edit*> entries;
+};
+
+// The entries apply() appends to `mounts`, `linux.devices` and `linux.resources.devices`, kept as
+// the edits instead of tree nodes (a create's ~60 mounts and their rules are most of config.json).
+// Printed with the tree (spec::save, write, serialize), they give exactly the text of the tree
+// apply() without it builds, at a fraction of the cost. It points into the edits and at the tree's
+// arrays: keep both, unchanged, while it is used (moving a Json or a vector keeps them in place;
+// copying does not).
+struct Deferred final : spec::Appendix {
+  Appended<Mount> mounts;
+  Appended<DeviceNode> devices;
+  Appended<DeviceNode> rules; // allow rules
+
+  bool empty() const { return mounts.entries.empty() && devices.entries.empty() && rules.entries.empty(); }
+  size_t count(const spec::Json::array_t& array) const override;
+  void print(const spec::Json::array_t& array, size_t i, spec::ObjectPrinter& out) const override;
+};
+
+// With `deferred`, the entries to append go there (cleared first), not into the tree: the tree
+// alone then lacks them, and the result and every failure are the same as without it.
+Result<bool> apply(spec::Json& spec, const ContainerEdits& edits, Deferred* deferred = nullptr);
 
 } // namespace nvrunc::edits

@@ -73,7 +73,7 @@ Result<void> prepare(const runc_args::Invocation& inv, const config::Config& con
     logger.debug("config.json already has every edit: left as it is");
     return {};
   }
-  if (auto r = spec::save(p.document); !r) return r;
+  if (auto r = spec::save(p.document, &p.appended); !r) return r;
   logger.info(summary(p));
   return {};
 }
@@ -98,7 +98,7 @@ Result<BundlePlan> plan_cdi(BundlePlan p, const config::Config& config) {
   p.plan.edits = std::move(injection.edits);
   p.cdi_spec_files = std::move(injection.spec_files);
   for (auto& n : injection.notes) p.request.notes.push_back(std::move(n));
-  NVRUNC_TRY(changed, edits::apply(p.document.json, p.plan.edits));
+  NVRUNC_TRY(changed, edits::apply(p.document.json, p.plan.edits, &p.appended));
   p.changed = changed;
   return p;
 }
@@ -120,7 +120,7 @@ discover::DiscoverOptions discover_options(const config::Config& config) {
 Result<BundlePlan> plan_bundle(const std::string& bundle, const config::Config& config) {
   NVRUNC_TRY(doc, spec::load(bundle));
   NVRUNC_TRY(req, request::read_request(doc.json, config));
-  BundlePlan p{std::move(doc), std::move(req), std::nullopt, std::nullopt, {}, {}, {}, {}, false};
+  BundlePlan p{std::move(doc), std::move(req), std::nullopt, std::nullopt, {}, {}, {}, {}, {}, false};
   if (!p.request.wants_driver()) return p;
   NVRUNC_TRY(found, discover::discover_cached(host_roots(config), discover_options(config), {config.cache_dir}));
   p.inventory = std::move(found.inventory);
@@ -133,7 +133,7 @@ Result<BundlePlan> plan_bundle(const std::string& bundle, const config::Config& 
   p.target = target;
   NVRUNC_TRY(plan, plan::make_plan(p.request, *p.inventory, p.target, plan_options(config), p.nvml ? &*p.nvml : nullptr));
   p.plan = std::move(plan);
-  NVRUNC_TRY(changed, edits::apply(p.document.json, p.plan.edits));
+  NVRUNC_TRY(changed, edits::apply(p.document.json, p.plan.edits, &p.appended));
   p.changed = changed;
   return p;
 }

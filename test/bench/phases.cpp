@@ -102,9 +102,10 @@ void one_round(const std::string& bundle) {
   po.hook_path = runtime::hook_path(config);
   po.ldconfig_path = config.ldconfig.substr(1);
   auto plan = must(timed("plan::make_plan", [&] { return plan::make_plan(req, inv, target, po, nullptr); }), "plan");
-  (void)must(timed("edits::apply (in place)", [&] { return edits::apply(doc.json, plan.edits); }), "apply");
-  auto text = timed("spec::serialize", [&] { return spec::serialize(doc.json, doc.layout); });
-  must(timed("spec::save (atomic write)", [&] { return spec::save(doc); }), "save");
+  edits::Deferred appended;
+  (void)must(timed("edits::apply (appends deferred)", [&] { return edits::apply(doc.json, plan.edits, &appended); }), "apply");
+  auto text = timed("spec::serialize", [&] { return spec::serialize(doc.json, doc.layout, &appended); });
+  must(timed("spec::save (atomic write)", [&] { return spec::save(doc, &appended); }), "save");
   samples["TOTAL (in process)"].push_back(std::chrono::duration<double, std::micro>(Clock::now() - total).count());
   if (!cold_faults.count("TOTAL (in process)")) cold_faults["TOTAL (in process)"] = minor_faults() - total_faults;
   static bool once = false;

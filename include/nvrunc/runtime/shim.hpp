@@ -14,6 +14,7 @@
 
 #include "nvrunc/config/config.hpp"
 #include "nvrunc/discover/inventory.hpp"
+#include "nvrunc/edits/apply.hpp"
 #include "nvrunc/plan/plan.hpp"
 #include "nvrunc/request/request.hpp"
 #include "nvrunc/runtime/nvml.hpp"
@@ -22,8 +23,9 @@
 namespace nvrunc::runtime {
 
 // Everything `create` decides for a bundle, computed without writing anything (shared with
-// `nvrunc-ctl explain`). document.json is the spec after the edits: no copy of the engine's spec is
-// kept (document.original has its bytes).
+// `nvrunc-ctl explain`). document.json with `appended` is the spec after the edits: no copy of the
+// engine's spec is kept (document.original has its bytes), and the entries the edits append are
+// kept as the edits (edits::Deferred; print them with spec::save(document, &appended)).
 struct BundlePlan {
   spec::Document document;
   request::Request request;
@@ -33,7 +35,8 @@ struct BundlePlan {
   plan::Plan plan;
   std::vector<std::string> cdi_spec_files; // a CDI request: the spec files its devices came from
   std::string snapshot; // how the inventory snapshot was used ("hit /run/nvrunc/inventory-….bin", ...)
-  bool changed = false; // whether the edits changed document.json (edited in place)
+  edits::Deferred appended; // the entries the edits append to document.json's arrays
+  bool changed = false;     // whether the edits changed the spec (document.json, edited in place, or appended)
 
   bool changes_spec() const { return changed; }
 };

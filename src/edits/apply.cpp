@@ -5,6 +5,7 @@
 #include <set>
 #include <string_view>
 #include <tuple>
+#include <type_traits>
 #include <unordered_map>
 
 namespace nvrunc::edits {
@@ -101,6 +102,57 @@ struct PrintOut {
   void member(std::string_view key, const std::vector<std::string>& value) { out.member(key, value); }
 };
 
+// Whether an element equals the entry an edit's members make, as Json's == compares them (members
+// in order, numbers by value: 44.0 is 44), without building the entry.
+class SameAs {
+public:
+  explicit SameAs(const Json& element)
+      : m_members(element.is_object() ? &members_of(element) : nullptr), m_same(m_members != nullptr) {}
+  void member(const char* key, const std::string& value) {
+    if (const Json* v = next(key)) m_same = v->is_string() && v->get_ref<const std::string&>() == value;
+  }
+  void member(const char* key, const std::vector<std::string>& values) {
+    const Json* v = next(key);
+    if (!v) return;
+    m_same = v->is_array() && v->size() == values.size();
+    for (size_t i = 0; m_same && i < values.size(); ++i) {
+      const Json& e = (*v)[i];
+      m_same = e.is_string() && e.get_ref<const std::string&>() == values[i];
+    }
+  }
+  template <class Scalar>
+    requires std::is_arithmetic_v<Scalar> // integers and bool: nlohmann's own comparison
+  void member(const char* key, Scalar value) {
+    if (const Json* v = next(key)) m_same = *v == Json(value);
+  }
+  bool same() const { return m_same && m_at == m_members->size(); }
+
+private:
+  using Members = std::vector<Json::object_t::value_type>; // ordered_map's [] takes keys, not indexes
+  static const Members& members_of(const Json& object) { return object.get_ref<const Json::object_t&>(); }
+  // The element's next member if it is `key` (and no difference was found before).
+  const Json* next(const char* key) {
+    if (!m_same || m_at == m_members->size() || (*m_members)[m_at].first != key) return m_same = false, nullptr;
+    return &(*m_members)[m_at++].second;
+  }
+
+  const Members* m_members;
+  bool m_same;
+  size_t m_at = 0;
+};
+
+bool same_as(const Json& element, const DeviceNode& d) {
+  SameAs same(element);
+  device_members(d, same);
+  return same.same();
+}
+
+bool same_as(const Json& element, const Mount& m) {
+  SameAs same(element);
+  mount_members(m, same);
+  return same.same();
+}
+
 Json entry(const DeviceNode& d) {
   TreeOut out(7);
   device_members(d, out);
@@ -129,6 +181,8 @@ Json entry(const Hook& h) {
   return e;
 }
 
+bool same_as(const Json& element, const Hook& h) { return element == entry(h); }
+
 // An array of objects keyed by one string member: replaces the first element whose key equals an
 // edit's (unless it is already equal), or appends the edit's entry; either sets `changed`. The
 // index is built once, so applying n edits to m entries is O(n + m). It keys on views of the
@@ -156,10 +210,10 @@ public:
       }
     } else if (it->second & deferred_slot) {
       m_deferred->entries[it->second & ~deferred_slot] = &edit; // as an appended element is replaced
-    } else if (Json e = entry(edit); m_array[it->second] != e) {
+    } else if (!same_as(m_array[it->second], edit)) {
       const size_t at = it->second;
       m_index.erase(it); // its view points into the element replaced below
-      m_array[at] = std::move(e);
+      m_array[at] = entry(edit);
       index(at);
     } else {
       return;

@@ -6,7 +6,7 @@
 Per case: runs, median/p90/p99 in ms, peak RSS (largest over the runs) in MiB. Derived figures:
 nvrunc's create overhead per node (median of the case minus median of the no-op alone), cost per
 device and per ld.so.cache entry, the hook's time, the real-container difference; each target from
-issue #6 with met / missed.
+issue #6 with met / missed (or noisy: wall figures from a saturated machine).
 """
 import csv
 import json
@@ -17,6 +17,7 @@ from collections import defaultdict
 # Devices each node's bundle asks for (all of them), and extra ld.so.cache entries.
 DEVICES = {"gpu1": 1, "gpu8": 8, "gpu32": 32, "gpu64": 64, "mig64": 64, "mig64uuid": 64, "pad1k": 8, "pad10k": 8}
 PADDING = {"gpu8": 0, "pad1k": 1000, "pad10k": 10000}
+NOISY_WAIT_MS = 0.25  # a case's median time off the CPU above which its wall figures are noise
 
 
 def quantile(sorted_values, q):
@@ -75,12 +76,27 @@ def main(argv):
         derived["life_difference_ms"] = round(med("life-nvrunc") - med("life-runc"), 3)
         derived["cpu_life_difference_ms"] = round(med("life-nvrunc", "cpu_median_ms") - med("life-runc", "cpu_median_ms"), 3)
 
-    o8 = derived.get("overhead_gpu8_first_ms")
-    if o8 is not None:
-        targets.append(("create overhead, 8 GPUs, first pass, median < 1 ms", f"{o8:.3f} ms", o8 < 1.0))
-    o8s = derived.get("overhead_gpu8_steady_ms")
-    if o8s is not None:
-        targets.append(("create overhead, 8 GPUs, steady state, median < 1 ms", f"{o8s:.3f} ms", o8s < 1.0))
+    # Wall time is the target's measure, but only while the runs got a CPU when they wanted one:
+    # time off the CPU (wall minus CPU) beyond what fork, exec and wait cost (~0.06 ms here) means
+    # the machine was saturated, and a difference of two such medians says nothing (it can even be
+    # negative). Such a verdict is NOISY, not met; the CPU-time lines still hold.
+    def waiting(name):
+        return med(name) - med(name, "cpu_median_ms") if name in cases else 0.0
+
+    created = [n for n in cases if n == "noop" or n.endswith(("-first", "-steady"))]
+    saturated = (max((waiting(n) for n in created), default=0.0) > NOISY_WAIT_MS
+                 or any(v < 0 for k, v in derived.items() if k.startswith("overhead_")))
+    noise_note = " (runs waited for a CPU: wall figures unusable)"
+
+    for kind in ("first", "steady"):
+        for prefix, label in (("", "median"), ("cpu_", "CPU-time median")):
+            o = derived.get(f"{prefix}overhead_gpu8_{kind}_ms")
+            if o is None:
+                continue
+            noisy = saturated and not prefix
+            pass_name = "first pass" if kind == "first" else "steady state"
+            targets.append((f"create overhead, 8 GPUs, {pass_name}, {label} < 1 ms",
+                            f"{o:.3f} ms" + (noise_note if noisy else ""), None if noisy else o < 1.0))
     for key, label in (("", "wall"), ("cpu_", "CPU")):
         pts = [(DEVICES[n], derived[f"{key}overhead_{n}_first_ms"]) for n in ("gpu1", "gpu8", "gpu32", "gpu64")
                if f"{key}overhead_{n}_first_ms" in derived]
@@ -88,22 +104,24 @@ def main(argv):
             # per-device slopes between successive sizes; linear means the last is no steeper than
             # 1.5x the steepest earlier one (+10 us per device for noise)
             slopes = [(b[1] - a[1]) / (b[0] - a[0]) for a, b in zip(pts, pts[1:])]
-            ok = slopes[-1] <= 1.5 * max(slopes[:-1]) + 0.010
+            ok = None if saturated and not key else slopes[-1] <= 1.5 * max(slopes[:-1]) + 0.010
             derived[f"{key}per_device_slopes_us"] = [round(x * 1000, 1) for x in slopes]
             targets.append((f"cost grows at most linearly with devices (1, 8, 32, 64 GPUs; {label})",
                             " / ".join(f"{v:.3f}" for _, v in pts) + " ms; per device "
-                            + " / ".join(f"{x * 1000:.0f}" for x in slopes) + " us", ok))
+                            + " / ".join(f"{x * 1000:.0f}" for x in slopes) + " us" + (noise_note if ok is None else ""), ok))
         pts = [(PADDING[n], derived[f"{key}overhead_{n}_first_ms"]) for n in ("gpu8", "pad1k", "pad10k")
                if f"{key}overhead_{n}_first_ms" in derived]
         if len(pts) == 3:
             slopes = [(b[1] - a[1]) / (b[0] - a[0]) for a, b in zip(pts, pts[1:])]
-            ok = slopes[-1] <= 1.5 * max(slopes[0], 0) + 0.0002
+            ok = None if saturated and not key else slopes[-1] <= 1.5 * max(slopes[0], 0) + 0.0002
             targets.append((f"cost grows at most linearly with ld.so.cache size (+0, +1k, +10k entries; {label})",
                             " / ".join(f"{v:.3f}" for _, v in pts) + " ms; per entry "
-                            + " / ".join(f"{x * 1000:.2f}" for x in slopes) + " us", ok))
+                            + " / ".join(f"{x * 1000:.2f}" for x in slopes) + " us" + (noise_note if ok is None else ""), ok))
     if "hook" in cases:
+        # An absolute time: met even with waiting counted; missed only says something on a quiet machine.
         h = cases["hook"]["median_ms"]
-        targets.append(("hook median < 10 ms", f"{h:.3f} ms", h < 10.0))
+        ok = True if h < 10.0 else None if waiting("hook") > NOISY_WAIT_MS else False
+        targets.append(("hook median < 10 ms", f"{h:.3f} ms" + (noise_note if ok is None else ""), ok))
     rss = [(n, cases[n]["peak_rss_mib"]) for n in cases if n.endswith("-first") or n == "hook"]
     if rss:
         worst = max(rss, key=lambda x: x[1])
@@ -132,7 +150,7 @@ def main(argv):
         print(f"{k:<34}{v}")
     print()
     for t, v, ok in targets:
-        print(f"{'met   ' if ok else 'MISSED'} {t}: {v}")
+        print(f"{'NOISY ' if ok is None else 'met   ' if ok else 'MISSED'} {t}: {v}")
     print(f"\nwritten: {csv_path} {json_path}")
     return 0
 

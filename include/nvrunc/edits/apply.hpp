@@ -39,6 +39,14 @@ struct Appended {
 // arrays: keep both, unchanged, while it is used (moving a Json or a vector keeps them in place;
 // copying does not).
 struct Deferred final : spec::Appendix {
+  Deferred() = default;
+  Deferred(Deferred&&) = default;
+  Deferred& operator=(Deferred&&) = default;
+  // Not copyable (nor, then, is a runtime::BundlePlan): a copy would point at the same tree and
+  // edits, while a copy of the tree has arrays of its own, which it would not know.
+  Deferred(const Deferred&) = delete;
+  Deferred& operator=(const Deferred&) = delete;
+
   Appended<Mount> mounts;
   Appended<DeviceNode> devices;
   Appended<DeviceNode> rules; // allow rules

@@ -49,10 +49,10 @@ Result<Json*> ensure(Json& obj, const char* key, Json::value_t kind, const std::
   return &*it;
 }
 
-// Each entry's members, in order: one definition for the tree (TreeOut) and for printing a
-// deferred entry (PrintOut), so the two cannot differ.
+// Each entry's members, in order: one definition for the tree (TreeOut), the comparison (SameAs)
+// and printing a deferred entry (PrintOut), so they cannot differ.
 template <class Out>
-void device_members(const DeviceNode& d, Out& out) {
+void members(const DeviceNode& d, Out& out) {
   out.member("path", d.path);
   out.member("type", std::string(1, d.type));
   out.member("major", d.major);
@@ -72,7 +72,7 @@ void rule_members(const DeviceNode& d, Out& out) {
 }
 
 template <class Out>
-void mount_members(const Mount& m, Out& out) {
+void members(const Mount& m, Out& out) {
   out.member("destination", m.container_path);
   out.member("type", m.type);
   out.member("source", m.host_path);
@@ -141,33 +141,30 @@ private:
   size_t m_at = 0;
 };
 
-bool same_as(const Json& element, const DeviceNode& d) {
+template <class Edit>
+bool same_as(const Json& element, const Edit& edit) {
   SameAs same(element);
-  device_members(d, same);
+  members(edit, same);
   return same.same();
 }
 
-bool same_as(const Json& element, const Mount& m) {
-  SameAs same(element);
-  mount_members(m, same);
-  return same.same();
-}
+template <class Edit>
+constexpr size_t member_count = 0;
+template <>
+constexpr size_t member_count<DeviceNode> = 7;
+template <>
+constexpr size_t member_count<Mount> = 4;
 
-Json entry(const DeviceNode& d) {
-  TreeOut out(7);
-  device_members(d, out);
+template <class Edit>
+Json entry(const Edit& edit) {
+  TreeOut out(member_count<Edit>);
+  members(edit, out);
   return out.take();
 }
 
 Json allow_rule(const DeviceNode& d) {
   TreeOut out(5);
   rule_members(d, out);
-  return out.take();
-}
-
-Json entry(const Mount& m) {
-  TreeOut out(4);
-  mount_members(m, out);
   return out.take();
 }
 
@@ -379,8 +376,8 @@ size_t Deferred::count(const spec::Json::array_t& array) const {
 
 void Deferred::print(const spec::Json::array_t& array, size_t i, spec::ObjectPrinter& out) const {
   PrintOut printer{out};
-  if (&array == mounts.array) mount_members(*mounts.entries.at(i), printer);
-  else if (&array == devices.array) device_members(*devices.entries.at(i), printer);
+  if (&array == mounts.array) members(*mounts.entries.at(i), printer);
+  else if (&array == devices.array) members(*devices.entries.at(i), printer);
   else if (&array == rules.array) rule_members(*rules.entries.at(i), printer);
 }
 

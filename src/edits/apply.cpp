@@ -93,6 +93,7 @@ private:
   Json m_object;
 };
 
+// A deferred entry's members to the writer; an unsigned value prints the same digits as a signed one.
 struct PrintOut {
   spec::ObjectPrinter& out;
   void member(std::string_view key, const std::string& value) { out.member(key, value); }

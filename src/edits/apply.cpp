@@ -103,6 +103,10 @@ struct PrintOut {
   void member(std::string_view key, const std::vector<std::string>& value) { out.member(key, value); }
 };
 
+// An object's members by position (ordered_map's [] takes keys, not indexes).
+using Members = std::vector<Json::object_t::value_type>;
+const Members& members_of(const Json& object) { return object.get_ref<const Json::object_t&>(); }
+
 // Whether an element equals the entry an edit's members make, as Json's == compares them (members
 // in order, numbers by value: 44.0 is 44), without building the entry.
 class SameAs {
@@ -129,8 +133,6 @@ public:
   bool same() const { return m_same && m_at == m_members->size(); }
 
 private:
-  using Members = std::vector<Json::object_t::value_type>; // ordered_map's [] takes keys, not indexes
-  static const Members& members_of(const Json& object) { return object.get_ref<const Json::object_t&>(); }
   // The element's next member if it is `key` (and no difference was found before).
   const Json* next(const char* key) {
     if (!m_same || m_at == m_members->size() || (*m_members)[m_at].first != key) return m_same = false, nullptr;
@@ -274,7 +276,7 @@ std::optional<std::int64_t> integral(const Json& j) {
 std::optional<RuleKey> rule_key(const Json& rule) {
   static constexpr std::string_view names[] = {"allow", "type", "major", "minor", "access"};
   if (!rule.is_object() || rule.size() != 5) return std::nullopt;
-  const auto& members = static_cast<const std::vector<Json::object_t::value_type>&>(rule.get_ref<const Json::object_t&>());
+  const Members& members = members_of(rule);
   for (size_t i = 0; i < 5; ++i)
     if (members[i].first != names[i]) return std::nullopt;
   const Json &allow = members[0].second, &type = members[1].second, &access = members[4].second;
